@@ -1,0 +1,20 @@
+"""HTTP: one blueprint module (or package) per screen area."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.blueprints import auth, project_admin, settings, timesheets
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(settings.bp)
+    app.register_blueprint(project_admin.bp)
+    app.register_blueprint(timesheets.bp)
+
+    @app.get("/")
+    def home():
+        from flask import redirect, url_for
+
+        return redirect(url_for("timesheets.index"))

@@ -1,0 +1,6 @@
+from portal.blueprints.settings import bp
+
+
+@bp.get("/licences")
+def users():
+    return "TODO"

@@ -1,0 +1,37 @@
+"""The SQLAlchemy models, one module per aggregate; importing this package registers them all."""
+
+from portal.models import guards  # noqa: F401  (registers the flush-time invariants)
+from portal.models.audit import AuditEvent, LoginAttempt
+from portal.models.base import db
+from portal.models.company import PLACEHOLDER_EMAIL_DOMAIN, Company, User
+from portal.models.enums import (
+    ExpenseKind,
+    Licence,
+    ProjectStatus,
+    TimesheetPermission,
+    TimesheetStatus,
+)
+from portal.models.timesheet import ExpenseLine, HourLine, Timesheet
+from portal.models.work import Activity, ExpenseType, HourType, Project, Trade
+
+__all__ = [
+    "PLACEHOLDER_EMAIL_DOMAIN",
+    "Activity",
+    "AuditEvent",
+    "Company",
+    "ExpenseKind",
+    "ExpenseLine",
+    "ExpenseType",
+    "HourLine",
+    "HourType",
+    "Licence",
+    "LoginAttempt",
+    "Project",
+    "ProjectStatus",
+    "Timesheet",
+    "TimesheetPermission",
+    "TimesheetStatus",
+    "Trade",
+    "User",
+    "db",
+]

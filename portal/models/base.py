@@ -1,0 +1,77 @@
+"""Column types and mixins shared by every model."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from portal.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: give a timezone-aware value")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+#: Hours on a line: up to 9999.99.
+Hours = sa.Numeric(6, 2)
+#: Money and rates: up to 9,999,999,999.99.
+Money = sa.Numeric(12, 2)
+#: Quantities such as kilometres.
+Quantity = sa.Numeric(12, 2)
+
+ZERO = Decimal("0.00")
+
+
+class TenantMixin:
+    """Rows that belong to one company; every query filters on ``company_id``."""
+
+    company_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("company.id", ondelete="CASCADE"), index=True
+    )
+
+    @declared_attr
+    def company(cls):
+        return relationship("Company")
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+__all__ = [
+    "ZERO",
+    "Hours",
+    "Money",
+    "Quantity",
+    "TenantMixin",
+    "TimestampMixin",
+    "UTCDateTime",
+    "db",
+    "utcnow",
+]

@@ -1,0 +1,94 @@
+"""Companies (the tenants) and their users, who are also their employees."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.models.base import TenantMixin, TimestampMixin, UTCDateTime, db
+from portal.models.enums import Licence, TimesheetPermission, enum_column
+
+#: Domain of the e-mail given to employees created without one (RFC 2606 reserves .invalid).
+PLACEHOLDER_EMAIL_DOMAIN = "sans-courriel.invalid"
+
+
+class Company(TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+
+
+class User(UserMixin, TenantMixin, TimestampMixin, db.Model):
+    """A person of the company: an employee who records time and, with a licence, manages."""
+
+    __table_args__ = (sa.UniqueConstraint("company_id", "employee_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    email_is_placeholder: Mapped[bool] = mapped_column(default=False)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    first_name: Mapped[str] = mapped_column(sa.String(80))
+    last_name: Mapped[str] = mapped_column(sa.String(80))
+    employee_number: Mapped[str | None] = mapped_column(sa.String(20))
+    licence: Mapped[Licence] = mapped_column(enum_column(Licence), default=Licence.NONE)
+    is_superadmin: Mapped[bool] = mapped_column(default=False)
+    timesheet_permission: Mapped[TimesheetPermission] = mapped_column(
+        enum_column(TimesheetPermission), default=TimesheetPermission.LIMITED
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    default_trade_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("trade.id", ondelete="SET NULL")
+    )
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the session cookie holds instead of the id: changed on password change or
+    #: deactivation, which signs the person out everywhere.
+    login_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
+    )
+
+    default_trade = relationship("Trade")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def can_sign_in(self) -> bool:
+        return self.active and self.password_hash is not None
+
+    @property
+    def is_manager(self) -> bool:
+        return self.active and self.licence == Licence.MANAGEMENT
+
+    @property
+    def is_company_superadmin(self) -> bool:
+        """Superadmin counts only with a management licence (DESIGN: 'Superadmin manager')."""
+        return self.is_manager and self.is_superadmin
+
+    def has_timesheet_permission(self, level: TimesheetPermission) -> bool:
+        return self.active and self.timesheet_permission.at_least(level)
+
+    def get_id(self) -> str:  # Flask-Login
+        return self.login_token
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.rotate_login_token()
+
+    def check_password(self, password: str) -> bool:
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    def rotate_login_token(self) -> None:
+        self.login_token = secrets.token_urlsafe(32)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

