@@ -1,0 +1,1 @@
+"""Tests of the Avantage package: codec, client, simulator, CLI."""
