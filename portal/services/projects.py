@@ -13,12 +13,21 @@ from portal.models import Activity, Project, ProjectStatus, User, db
 from portal.services import audit
 from portal.services.text import clean, normalise_code
 
+#: The largest id an INTEGER key holds; a larger one (from a URL) cannot exist.
+MAX_ID = 2**31 - 1
+#: Pages beyond this one are empty anyway; the bound keeps OFFSET within the database's range.
+MAX_PAGE = 100_000
+#: Longer searches match nothing useful; the cut keeps the LIKE pattern small.
+MAX_SEARCH_LENGTH = 100
+
 
 @dataclass
 class ProjectData:
+    """A project as typed in the form; ``status`` is None when the form sent an unknown value."""
+
     number: str
     name: str
-    status: ProjectStatus = ProjectStatus.ACTIVE
+    status: ProjectStatus | None = ProjectStatus.ACTIVE
 
 
 @dataclass
@@ -28,16 +37,28 @@ class ActivityData:
     active: bool = True
 
 
+@dataclass(frozen=True)
+class ActivityCount:
+    """How many activities a project has, and how many of them are still active."""
+
+    total: int = 0
+    active: int = 0
+
+
 def get_project(company_id: int, project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
+    """The project ``project_id`` of the company, or ``NotFoundError``."""
+    project = db.session.get(Project, project_id) if 0 < project_id <= MAX_ID else None
     if project is None or project.company_id != company_id:
         raise NotFoundError()
     return project
 
 
-def get_activity(company_id: int, activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
+def get_activity(company_id: int, activity_id: int, project: Project | None = None) -> Activity:
+    """The activity ``activity_id`` of the company (and of ``project`` when given)."""
+    activity = db.session.get(Activity, activity_id) if 0 < activity_id <= MAX_ID else None
     if activity is None or activity.company_id != company_id:
+        raise NotFoundError()
+    if project is not None and activity.project_id != project.id:
         raise NotFoundError()
     return activity
 
@@ -50,18 +71,39 @@ def list_projects(
     page: int = 1,
     per_page: int = 25,
 ) -> Pagination:
+    """Projects of the company, filtered and paginated, by number."""
     query = db.select(Project).where(Project.company_id == company_id)
-    term = clean(search).lower()
+    term = clean(search)[:MAX_SEARCH_LENGTH].lower()
     if term:
-        like = f"%{term}%"
         query = query.where(
-            sa.or_(sa.func.lower(Project.number).like(like), sa.func.lower(Project.name).like(like))
+            sa.or_(
+                sa.func.lower(Project.number).contains(term, autoescape=True),
+                sa.func.lower(Project.name).contains(term, autoescape=True),
+            )
         )
     if status is not None:
         query = query.where(Project.status == status)
+    page = min(max(page, 1), MAX_PAGE)
     return db.paginate(
-        query.order_by(Project.number), page=page, per_page=per_page, error_out=False
+        query.order_by(Project.number, Project.id), page=page, per_page=per_page, error_out=False
     )
+
+
+def activity_counts(company_id: int, projects: list[Project]) -> dict[int, ActivityCount]:
+    """The activity counts of ``projects``, by project id, in one query."""
+    ids = [project.id for project in projects]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        db.select(
+            Activity.project_id,
+            sa.func.count(Activity.id),
+            sa.func.count(Activity.id).filter(Activity.active.is_(True)),
+        )
+        .where(Activity.company_id == company_id, Activity.project_id.in_(ids))
+        .group_by(Activity.project_id)
+    )
+    return {project_id: ActivityCount(total, active) for project_id, total, active in rows}
 
 
 def active_projects(company_id: int) -> list[Project]:
@@ -77,6 +119,9 @@ def active_projects(company_id: int) -> list[Project]:
 def save_project(
     company_id: int, actor: User, data: ProjectData, project: Project | None = None
 ) -> Project:
+    """Create (``project`` None) or update a project after validating it."""
+    if project is not None and project.company_id != company_id:
+        raise NotFoundError()
     errors: dict[str, str] = {}
     number, name = clean(data.number), clean(data.name)
     if not number:
@@ -97,12 +142,15 @@ def save_project(
         errors["name"] = _("Entrez le nom du projet.")
     elif len(name) > 160:
         errors["name"] = _("Maximum %(n)d caractères.", n=160)
+    if data.status is None:
+        errors["status"] = _("Choisissez un statut de la liste.")
     if errors:
         raise ValidationError(errors)
     created = project is None
     if created:
         project = Project(company_id=company_id)
         db.session.add(project)
+    before = None if created else project.status.value
     project.number, project.name, project.status = number, name, data.status
     db.session.flush()
     audit.record(
@@ -112,6 +160,7 @@ def save_project(
         project,
         project.label,
         status=project.status.value,
+        **({} if created else {"previous_status": before}),
     )
     return project
 
@@ -123,6 +172,11 @@ def save_activity(
     data: ActivityData,
     activity: Activity | None = None,
 ) -> Activity:
+    """Create (``activity`` None) or update an activity of ``project`` after validating it."""
+    if project.company_id != company_id or (
+        activity is not None and activity.project_id != project.id
+    ):
+        raise NotFoundError()
     errors: dict[str, str] = {}
     code, name = clean(data.code), clean(data.name)
     if not code:
@@ -134,7 +188,9 @@ def save_activity(
         for other in project.activities:
             if other is not activity and normalise_code(other.code) == key:
                 errors["code"] = _(
-                    "Le code %(code)s est déjà utilisé dans ce projet.", code=other.code
+                    "Le code %(code)s est déjà celui de l'activité « %(name)s » de ce projet.",
+                    code=other.code,
+                    name=other.name,
                 )
                 break
     if not name:
@@ -155,5 +211,22 @@ def save_activity(
         "activity.create" if created else "activity.update",
         activity,
         f"{project.number} / {activity.label}",
+    )
+    return activity
+
+
+def set_activity_active(company_id: int, actor: User, activity: Activity, active: bool) -> Activity:
+    """Deactivate (no new time can be entered on it) or reactivate an activity."""
+    if activity.company_id != company_id:
+        raise NotFoundError()
+    if activity.active == active:
+        return activity  # a second click: nothing to change, nothing to record
+    activity.active = active
+    audit.record(
+        company_id,
+        actor,
+        "activity.activate" if active else "activity.deactivate",
+        activity,
+        f"{activity.project.number} / {activity.label}",
     )
     return activity

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    Form,
     PasswordField,
+    SearchField,
     SelectChoice,
     SelectField,
     StringField,
 )
 
+from portal.errors import ValidationError
 from portal.models import ExpenseKind, Licence, TimesheetPermission
 
 
@@ -24,6 +30,32 @@ def optional_int(value):
         return int(value)
     except (TypeError, ValueError):
         return -1  # never a real id: the service reports "choose from the list"
+
+
+def enum_coerce(enum_cls: type[enum.Enum]) -> Callable:
+    """A select ``coerce`` giving the member for a known value and None for anything else."""
+
+    def coerce(value):
+        if isinstance(value, enum_cls):
+            return value
+        try:
+            return enum_cls(value)
+        except ValueError:
+            return None  # the service reports "choose from the list"
+
+    return coerce
+
+
+def apply_errors(form: Form, error: ValidationError) -> None:
+    """Put each message of ``error`` on its field (or above the form when it has none)."""
+    for name, message in error.field_errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)
+    if not error.field_errors:
+        form.form_errors.append(error.message)
 
 
 class CatalogForm(FlaskForm):
@@ -40,18 +72,60 @@ class CatalogForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
+    """An employee; the view fills the choices of ``default_trade_id``."""
+
     employee_number = StringField(_l("Numéro d'employé"))
     first_name = StringField(_l("Prénom"))
     last_name = StringField(_l("Nom"))
     email = EmailField(_l("Courriel"))
-    licence = SelectField(_l("Licence"), choices=Licence.choices(), default=Licence.NONE.value)
+    licence = SelectField(
+        _l("Licence"),
+        choices=Licence.choices(),
+        coerce=enum_coerce(Licence),
+        default=Licence.NONE.value,
+    )
     is_superadmin = BooleanField(_l("Superadmin"))
     timesheet_permission = SelectField(
         _l("Permission feuilles de temps"),
         choices=TimesheetPermission.choices(),
+        coerce=enum_coerce(TimesheetPermission),
         default=TimesheetPermission.LIMITED.value,
     )
     default_trade_id = SelectField(
         _l("Métier habituel"), coerce=optional_int, validate_choice=False
     )
     password = PasswordField(_l("Mot de passe"))
+
+
+#: The "État" filter of the employee list: its values and what they select.
+USER_STATES = {"actifs": True, "inactifs": False, "tous": None}
+
+
+class UserFilterForm(Form):
+    """The GET filters of the employee list (no CSRF: they change nothing)."""
+
+    q = SearchField(_l("Rechercher (nom, courriel, numéro)"))
+    licence = SelectField(
+        _l("Licence"),
+        choices=[SelectChoice("", _l("Toutes")), *Licence.choices()],
+        coerce=enum_coerce(Licence),
+    )
+    etat = SelectField(
+        _l("État"),
+        choices=[
+            SelectChoice("actifs", _l("Actifs")),
+            SelectChoice("inactifs", _l("Inactifs")),
+            SelectChoice("tous", _l("Tous")),
+        ],
+        default="actifs",
+    )
+    provisoire = BooleanField(_l("Adresse provisoire seulement"))
+
+    def criteria(self) -> dict:
+        """The filters as keyword arguments of ``services.users.list_users``."""
+        return {
+            "search": self.q.data or "",
+            "licence": self.licence.data,
+            "active": USER_STATES.get(self.etat.data, True),
+            "placeholder_only": bool(self.provisoire.data),
+        }

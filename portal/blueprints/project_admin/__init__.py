@@ -1,0 +1,9 @@
+"""Projets and Admin du projet: the company's projects and their budget activities."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("project_admin", __name__, url_prefix="/projets")
+
+from portal.blueprints.project_admin import activities, projects  # noqa: E402,F401  (routes)
