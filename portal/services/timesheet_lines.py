@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from portal.errors import NotFoundError, ValidationError
@@ -23,13 +25,14 @@ from portal.models import (
     User,
     db,
 )
-from portal.services.timesheets import ensure_editable
+from portal.services.timesheets import MAX_ID, ensure_editable
 
 #: Nobody works more than this in one day.
 MAX_HOURS_PER_DAY = Decimal("24")
 #: The largest amount or quantity on one expense line.
 MAX_EXPENSE_VALUE = Decimal("99999.99")
 CENT = Decimal("0.01")
+_BLANKS = re.compile(r"\s+")
 
 
 @dataclass
@@ -52,8 +55,8 @@ class ExpenseLineData:
 
 
 def parse_decimal(text: str | None) -> Decimal | None:
-    """A decimal from what a person typed (``7,5`` or ``7.5``), or None when it is not one."""
-    cleaned = (text or "").strip().replace(" ", "").replace(",", ".")
+    """A decimal from what a person typed (``7,5``, ``7.5``, ``1 234,50``), or None."""
+    cleaned = _BLANKS.sub("", text or "").replace(",", ".")
     if not cleaned or len(cleaned) > 20:
         return None
     try:
@@ -64,24 +67,32 @@ def parse_decimal(text: str | None) -> Decimal | None:
 
 
 def _owned(model, company_id: int, object_id: int | None):
-    if object_id is None:
+    if object_id is None or not 0 < object_id <= MAX_ID:
         return None
     obj = db.session.get(model, object_id)
     return obj if obj is not None and obj.company_id == company_id else None
 
 
+def activities_for(company_id: int, project_id: int | None) -> list[Activity]:
+    """The active activities of the company's active project ``project_id`` (none otherwise)."""
+    project = _owned(Project, company_id, project_id)
+    if project is None or project.status != ProjectStatus.ACTIVE:
+        return []
+    return [activity for activity in project.activities if activity.active]
+
+
 def _check_place(
-    company_id: int, sheet: Timesheet, work_date, project_id, activity_id, errors: dict[str, str]
+    company_id: int, sheet: Timesheet, data: HourLineData | ExpenseLineData, errors: dict
 ) -> tuple[Project | None, Activity | None]:
-    if work_date is None:
+    if data.work_date is None:
         errors["work_date"] = _("Choisissez une date.")
-    elif not sheet.week_start <= work_date <= sheet.week_end:
+    elif not sheet.week_start <= data.work_date <= sheet.week_end:
         errors["work_date"] = _(
             "La date doit être dans la semaine du %(start)s au %(end)s.",
-            start=sheet.week_start.isoformat(),
-            end=sheet.week_end.isoformat(),
+            start=format_date(sheet.week_start, "d MMMM"),
+            end=format_date(sheet.week_end, "d MMMM yyyy"),
         )
-    project = _owned(Project, company_id, project_id)
+    project = _owned(Project, company_id, data.project_id)
     if project is None:
         errors["project_id"] = _("Choisissez un projet de la liste.")
     elif project.status != ProjectStatus.ACTIVE:
@@ -89,7 +100,7 @@ def _check_place(
             "Le projet %(number)s est fermé : on ne peut plus y saisir de temps.",
             number=project.number,
         )
-    activity = _owned(Activity, company_id, activity_id)
+    activity = _owned(Activity, company_id, data.activity_id)
     if project is not None and (activity is None or activity.project_id != project.id):
         errors["activity_id"] = _("Choisissez une activité de ce projet.")
     elif activity is not None and not activity.active:
@@ -97,28 +108,34 @@ def _check_place(
     return project, activity
 
 
+def _check_hours(text: str, field: str, errors: dict) -> Decimal | None:
+    hours = parse_decimal(text)
+    if hours is None:
+        errors[field] = _("Entrez un nombre d'heures, par exemple 7,5.")
+    elif hours <= 0 or hours > MAX_HOURS_PER_DAY:
+        errors[field] = _("Les heures doivent être plus que 0 et au plus 24.")
+    elif hours != hours.quantize(CENT):
+        errors[field] = _("Au plus deux décimales.")
+    else:
+        return hours
+    return None
+
+
 def save_hour_line(
     company_id: int, actor: User, sheet: Timesheet, data: HourLineData, line: HourLine | None = None
 ) -> HourLine:
     """Add (``line`` None) or change an hour line after checking every field."""
-    ensure_editable(sheet, actor)
+    ensure_editable(company_id, actor, sheet)
     errors: dict[str, str] = {}
-    _check_place(company_id, sheet, data.work_date, data.project_id, data.activity_id, errors)
+    project, activity = _check_place(company_id, sheet, data, errors)
     trade = _owned(Trade, company_id, data.trade_id)
     if trade is None or not trade.active:
         errors["trade_id"] = _("Choisissez un métier de la liste.")
-    if data.hour_type_id is not None:
-        hour_type = _owned(HourType, company_id, data.hour_type_id)
-        if hour_type is None or not hour_type.active:
-            errors["hour_type_id"] = _("Choisissez un type d'heures de la liste, ou laissez vide.")
-    hours = parse_decimal(data.hours)
-    if hours is None:
-        errors["hours"] = _("Entrez un nombre d'heures, par exemple 7,5.")
-    elif hours <= 0 or hours > MAX_HOURS_PER_DAY:
-        errors["hours"] = _("Les heures doivent être plus que 0 et au plus 24.")
-    elif hours != hours.quantize(CENT):
-        errors["hours"] = _("Au plus deux décimales.")
-    elif data.work_date is not None and "work_date" not in errors:
+    hour_type = _owned(HourType, company_id, data.hour_type_id)
+    if data.hour_type_id is not None and (hour_type is None or not hour_type.active):
+        errors["hour_type_id"] = _("Choisissez un type d'heures de la liste, ou laissez vide.")
+    hours = _check_hours(data.hours, "hours", errors)
+    if hours is not None and "work_date" not in errors:
         others = sum(
             (
                 other.hours
@@ -130,21 +147,33 @@ def save_hour_line(
         if others + hours > MAX_HOURS_PER_DAY:
             errors["hours"] = _(
                 "Avec cette ligne, la journée dépasserait 24 heures (déjà %(hours)s h).",
-                hours=others,
+                hours=format_decimal(others, "#,##0.##"),
             )
     if errors:
         raise ValidationError(errors)
     if line is None:
         line = HourLine(timesheet=sheet)
         db.session.add(line)
-    line.work_date, line.project_id, line.activity_id = (
-        data.work_date,
-        data.project_id,
-        data.activity_id,
-    )
-    line.trade_id, line.hour_type_id, line.hours = data.trade_id, data.hour_type_id, hours
+    # Objects, not ids: an already loaded relationship would otherwise keep the old value.
+    line.work_date, line.project, line.activity = data.work_date, project, activity
+    line.trade, line.hour_type, line.hours = trade, hour_type, hours
     db.session.flush()
     return line
+
+
+def _check_value(text: str, expense_type: ExpenseType | None, errors: dict) -> Decimal | None:
+    if expense_type is not None and expense_type.kind == ExpenseKind.HOURS:
+        return _check_hours(text, "value", errors)
+    value = parse_decimal(text)
+    if value is None:
+        errors["value"] = _("Entrez une valeur, par exemple 42 ou 12,50.")
+    elif value <= 0 or value > MAX_EXPENSE_VALUE:
+        errors["value"] = _("La valeur doit être plus que 0 et au plus 99 999,99.")
+    elif value != value.quantize(CENT):
+        errors["value"] = _("Au plus deux décimales.")
+    else:
+        return value
+    return None
 
 
 def save_expense_line(
@@ -155,31 +184,19 @@ def save_expense_line(
     line: ExpenseLine | None = None,
 ) -> ExpenseLine:
     """Add or change an expense line; the value goes in the field its type's kind calls for."""
-    ensure_editable(sheet, actor)
+    ensure_editable(company_id, actor, sheet)
     errors: dict[str, str] = {}
-    _check_place(company_id, sheet, data.work_date, data.project_id, data.activity_id, errors)
+    project, activity = _check_place(company_id, sheet, data, errors)
     expense_type = _owned(ExpenseType, company_id, data.expense_type_id)
     if expense_type is None or not expense_type.active:
         errors["expense_type_id"] = _("Choisissez une dépense ou une prime de la liste.")
-    value = parse_decimal(data.value)
-    if value is None:
-        errors["value"] = _("Entrez une valeur, par exemple 42 ou 12,50.")
-    elif value <= 0 or value > MAX_EXPENSE_VALUE:
-        errors["value"] = _("La valeur doit être plus que 0 et au plus 99 999,99.")
-    elif value != value.quantize(CENT):
-        errors["value"] = _("Au plus deux décimales.")
-    elif expense_type is not None and expense_type.kind == ExpenseKind.HOURS and value > 24:
-        errors["value"] = _("Les heures doivent être plus que 0 et au plus 24.")
+    value = _check_value(data.value, expense_type, errors)
     if errors:
         raise ValidationError(errors)
     if line is None:
         line = ExpenseLine(timesheet=sheet)
         db.session.add(line)
-    line.work_date, line.project_id, line.activity_id = (
-        data.work_date,
-        data.project_id,
-        data.activity_id,
-    )
+    line.work_date, line.project, line.activity = data.work_date, project, activity
     line.expense_type = expense_type
     line.amount = value if expense_type.kind == ExpenseKind.AMOUNT else None
     line.quantity = value if expense_type.kind == ExpenseKind.QUANTITY else None
@@ -189,16 +206,27 @@ def save_expense_line(
 
 
 def get_line(model: type[HourLine] | type[ExpenseLine], sheet: Timesheet, line_id: int):
-    line = db.session.get(model, line_id)
+    """A line of ``sheet`` (already checked for the company), else NotFoundError."""
+    line = db.session.get(model, line_id) if 0 < line_id <= MAX_ID else None
     if line is None or line.timesheet_id != sheet.id:
-        raise NotFoundError()
+        raise NotFoundError(_("Cette ligne n'existe plus. Rechargez la page."))
     return line
 
 
-def delete_line(actor: User, sheet: Timesheet, line: HourLine | ExpenseLine) -> None:
-    ensure_editable(sheet, actor)
+def delete_line(company_id: int, actor: User, sheet: Timesheet, line: HourLine | ExpenseLine):
+    """Remove a line from a sheet that can still change."""
+    ensure_editable(company_id, actor, sheet)
     if isinstance(line, HourLine):
         sheet.hour_lines.remove(line)
     else:
         sheet.expense_lines.remove(line)
     db.session.flush()
+
+
+def expense_totals(sheet: Timesheet) -> list[tuple[ExpenseType, Decimal]]:
+    """The week's total of each expense or bonus type used on the sheet, by code."""
+    totals: dict[int, tuple[ExpenseType, Decimal]] = {}
+    for line in sheet.expense_lines:
+        expense_type, total = totals.get(line.expense_type_id, (line.expense_type, Decimal(0)))
+        totals[line.expense_type_id] = (expense_type, total + (line.value or 0))
+    return sorted(totals.values(), key=lambda pair: pair[0].code)

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.errors import (
+    ConflictError,
     NotFoundError,
     PermissionDeniedError,
     TimesheetLockedError,
     ValidationError,
 )
 from portal.models import (
+    ExpenseLine,
     HourLine,
+    Project,
     Timesheet,
     TimesheetPermission,
     TimesheetStatus,
@@ -26,6 +31,21 @@ from portal.services import audit
 
 #: Statuses in which the lines of a sheet can still change.
 EDITABLE = frozenset({TimesheetStatus.DRAFT, TimesheetStatus.REJECTED})
+#: The status each action leads to.
+TARGETS = {
+    "submit": TimesheetStatus.SUBMITTED,
+    "validate": TimesheetStatus.VALIDATED,
+    "reject": TimesheetStatus.REJECTED,
+    "freeze": TimesheetStatus.FROZEN,
+}
+#: The permission each review action needs beyond seeing the sheet.
+REVIEW_PERMISSION = {
+    "validate": TimesheetPermission.EXTENDED,
+    "reject": TimesheetPermission.EXTENDED,
+    "freeze": TimesheetPermission.ADMIN,
+}
+#: Ids beyond this are never rows (and would overflow SQLite's integers).
+MAX_ID = 2**31 - 1
 
 
 def week_start_of(day: date) -> date:
@@ -56,7 +76,11 @@ def list_sheets(
     per_page: int = 25,
 ) -> Pagination:
     """The sheets the actor may see (their own, or the company's for reviewers), newest first."""
-    query = _visible(company_id, actor).join(User, User.id == Timesheet.employee_id)
+    query = (
+        _visible(company_id, actor)
+        .join(User, User.id == Timesheet.employee_id)
+        .options(contains_eager(Timesheet.employee), selectinload(Timesheet.hour_lines))
+    )
     if week_start is not None:
         query = query.where(Timesheet.week_start == week_start_of(week_start))
     if employee_id is not None:
@@ -66,7 +90,10 @@ def list_sheets(
     if project_id is not None:
         query = query.where(
             Timesheet.id.in_(
-                db.select(HourLine.timesheet_id).where(HourLine.project_id == project_id)
+                sa.union(
+                    db.select(HourLine.timesheet_id).where(HourLine.project_id == project_id),
+                    db.select(ExpenseLine.timesheet_id).where(ExpenseLine.project_id == project_id),
+                )
             )
         )
     query = query.order_by(
@@ -75,40 +102,101 @@ def list_sheets(
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def get_sheet(company_id: int, actor: User, sheet_id: int) -> Timesheet:
-    sheet = db.session.get(Timesheet, sheet_id)
-    if sheet is None or sheet.company_id != company_id:
-        raise NotFoundError()
-    if sheet.employee_id != actor.id and not is_reviewer(actor):
+def count_waiting(company_id: int, actor: User) -> int:
+    """How many submitted sheets wait for a reviewer (0 for those who cannot review)."""
+    if not is_reviewer(actor):
+        return 0
+    return db.session.scalar(
+        db.select(sa.func.count(Timesheet.id)).where(
+            Timesheet.company_id == company_id, Timesheet.status == TimesheetStatus.SUBMITTED
+        )
+    )
+
+
+def employees(company_id: int, actor: User, *, active_only: bool = True) -> list[User]:
+    """Whose sheets the actor may open: everyone of the company for reviewers, else themself."""
+    if not is_reviewer(actor):
+        return [actor]
+    query = db.select(User).where(User.company_id == company_id)
+    if active_only:
+        query = query.where(User.active.is_(True))
+    return list(db.session.scalars(query.order_by(User.last_name, User.first_name, User.id)))
+
+
+def filter_projects(company_id: int) -> list[Project]:
+    """Every project of the company, closed ones too: old sheets are filtered on them."""
+    return list(
+        db.session.scalars(
+            db.select(Project).where(Project.company_id == company_id).order_by(Project.number)
+        )
+    )
+
+
+def _check_reader(actor: User, employee_id: int) -> None:
+    if employee_id != actor.id and not is_reviewer(actor):
         raise PermissionDeniedError(
             _("Vous ne pouvez consulter que vos propres feuilles de temps.")
         )
+
+
+def get_sheet(company_id: int, actor: User, sheet_id: int, *, for_update: bool = False):
+    """The sheet if the actor may see it; ``for_update`` locks its row until the commit."""
+    sheet = None
+    if 0 < sheet_id <= MAX_ID:
+        sheet = db.session.get(
+            Timesheet, sheet_id, with_for_update=for_update or None, populate_existing=for_update
+        )
+    if sheet is None or sheet.company_id != company_id:
+        raise NotFoundError()
+    _check_reader(actor, sheet.employee_id)
     return sheet
 
 
+def _week_query(employee: User, week: date):
+    return db.select(Timesheet).where(
+        Timesheet.employee_id == employee.id, Timesheet.week_start == week
+    )
+
+
+def _draft(company_id: int, employee: User, week: date) -> Timesheet:
+    return Timesheet(
+        company_id=company_id,
+        employee_id=employee.id,
+        employee=employee,
+        week_start=week,
+        status=TimesheetStatus.DRAFT,
+    )
+
+
+def find_week(company_id: int, actor: User, employee: User, day: date) -> Timesheet:
+    """The employee's sheet for the week of ``day``; an unsaved draft when there is none yet."""
+    if employee.company_id != company_id:
+        raise NotFoundError()
+    _check_reader(actor, employee.id)
+    week = week_start_of(day)
+    return db.session.scalar(_week_query(employee, week)) or _draft(company_id, employee, week)
+
+
 def open_week(company_id: int, actor: User, employee: User, day: date) -> Timesheet:
-    """The employee's sheet for the week of ``day``, created as a draft when missing."""
+    """The employee's sheet for the week of ``day`` (row locked), created as a draft if missing."""
     if employee.company_id != company_id:
         raise NotFoundError()
     if employee.id != actor.id and not is_reviewer(actor):
         raise PermissionDeniedError(_("Vous ne pouvez remplir que vos propres feuilles de temps."))
-    if not employee.active:
-        raise ValidationError(message=_("Cet employé est désactivé."))
     week = week_start_of(day)
-    sheet = db.session.scalar(
-        db.select(Timesheet).where(
-            Timesheet.employee_id == employee.id, Timesheet.week_start == week
-        )
-    )
+    query = _week_query(employee, week).with_for_update().execution_options(populate_existing=True)
+    sheet = db.session.scalar(query)
     if sheet is None:
-        sheet = Timesheet(
-            company_id=company_id,
-            employee_id=employee.id,
-            week_start=week,
-            status=TimesheetStatus.DRAFT,
-        )
+        if not employee.active:
+            raise ValidationError(
+                message=_("Cet employé est désactivé : réactivez-le pour lui ouvrir une semaine.")
+            )
+        sheet = _draft(company_id, employee, week)
         db.session.add(sheet)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except sa.exc.IntegrityError as error:  # created meanwhile by another request
+            raise ConflictError() from error
     return sheet
 
 
@@ -116,8 +204,12 @@ def can_edit(sheet: Timesheet, actor: User) -> bool:
     return sheet.status in EDITABLE and (sheet.employee_id == actor.id or is_reviewer(actor))
 
 
-def ensure_editable(sheet: Timesheet, actor: User) -> None:
+def ensure_editable(company_id: int, actor: User, sheet: Timesheet) -> None:
     """Raise the reason why ``actor`` cannot change the lines of ``sheet`` now, if any."""
+    if sheet.company_id != company_id:
+        raise NotFoundError()
+    if sheet.employee_id != actor.id and not is_reviewer(actor):
+        raise PermissionDeniedError(_("Vous ne pouvez modifier que vos propres feuilles de temps."))
     if sheet.status == TimesheetStatus.FROZEN:
         raise TimesheetLockedError()
     if sheet.status not in EDITABLE:
@@ -128,8 +220,6 @@ def ensure_editable(sheet: Timesheet, actor: User) -> None:
                 status=sheet.status.label.lower(),
             )
         )
-    if sheet.employee_id != actor.id and not is_reviewer(actor):
-        raise PermissionDeniedError(_("Vous ne pouvez modifier que vos propres feuilles de temps."))
 
 
 # --- the status flow -------------------------------------------------------------------------
@@ -137,6 +227,8 @@ def ensure_editable(sheet: Timesheet, actor: User) -> None:
 
 def available_actions(sheet: Timesheet, actor: User) -> list[str]:
     """The transitions ``actor`` may apply to ``sheet`` now, for the buttons of the page."""
+    if sheet.id is None:
+        return []
     actions = []
     reviewer = is_reviewer(actor)
     if sheet.status in EDITABLE and (sheet.employee_id == actor.id or reviewer):
@@ -151,75 +243,78 @@ def available_actions(sheet: Timesheet, actor: User) -> list[str]:
     return actions
 
 
-def _transition(
-    company_id: int, actor: User, sheet: Timesheet, action: str, target: TimesheetStatus
-) -> None:
+def _authorize(company_id: int, actor: User, sheet: Timesheet, action: str) -> None:
+    """Refuse the transition, most fundamental reason first: tenancy, rights, then state."""
     if sheet.company_id != company_id:
         raise NotFoundError()
+    if sheet.employee_id != actor.id and not is_reviewer(actor):
+        raise PermissionDeniedError(_("Vous ne pouvez modifier que vos propres feuilles de temps."))
+    needs = REVIEW_PERMISSION.get(action)
+    if needs is not None and not actor.has_timesheet_permission(needs):
+        raise PermissionDeniedError(
+            _("Il faut la permission « %(level)s » sur les feuilles de temps.", level=needs.label)
+        )
     if sheet.status == TimesheetStatus.FROZEN:
         raise TimesheetLockedError()
     if action not in available_actions(sheet, actor):
-        if sheet.employee_id != actor.id and not is_reviewer(actor):
-            raise PermissionDeniedError()
-        needs = {
-            "validate": TimesheetPermission.EXTENDED,
-            "reject": TimesheetPermission.EXTENDED,
-            "freeze": TimesheetPermission.ADMIN,
-        }.get(action)
-        if needs is not None and not actor.has_timesheet_permission(needs):
-            raise PermissionDeniedError(
-                _(
-                    "Il faut la permission « %(level)s » sur les feuilles de temps.",
-                    level=needs.label,
-                )
-            )
-        raise ValidationError(
-            message=_(
-                "Une feuille %(status)s ne peut pas passer à « %(target)s ».",
+        raise ConflictError(
+            _(
+                "Cette feuille est %(status)s : elle ne peut pas passer à « %(target)s ». "
+                "Rechargez la page pour voir son état actuel.",
                 status=sheet.status.label.lower(),
-                target=target.label,
+                target=TARGETS[action].label,
             )
         )
-    previous = sheet.status
+
+
+def _apply(company_id: int, actor: User, sheet: Timesheet, action: str, **changes) -> None:
+    """Change the status and ``changes`` together: a flush in between would freeze too early."""
+    previous, target = sheet.status, TARGETS[action]
+    summary = f"{sheet.employee.full_name} — {sheet.week_start.isoformat()} : "
     sheet.status = target
+    for name, value in changes.items():
+        setattr(sheet, name, value)
     audit.record(
         company_id,
         actor,
         f"timesheet.{action}",
         sheet,
-        f"{sheet.employee.full_name} — {sheet.week_start.isoformat()} : "
-        f"{previous.label} → {target.label}",
+        f"{summary}{previous.label} → {target.label}",
         previous=previous.value,
         status=target.value,
     )
 
 
 def submit(company_id: int, actor: User, sheet: Timesheet) -> None:
+    """Send a draft or rejected sheet for review."""
+    _authorize(company_id, actor, sheet, "submit")
     if not sheet.hour_lines and not sheet.expense_lines:
         raise ValidationError(
             message=_("Ajoutez au moins une ligne avant de soumettre la feuille.")
         )
-    _transition(company_id, actor, sheet, "submit", TimesheetStatus.SUBMITTED)
-    sheet.submitted_at = utcnow()
-    sheet.rejection_reason = None
+    review = dict.fromkeys(("reviewed_at", "reviewed_by_id", "rejection_reason"))
+    _apply(company_id, actor, sheet, "submit", submitted_at=utcnow(), **review)
 
 
 def validate(company_id: int, actor: User, sheet: Timesheet) -> None:
-    _transition(company_id, actor, sheet, "validate", TimesheetStatus.VALIDATED)
-    sheet.reviewed_at, sheet.reviewed_by_id = utcnow(), actor.id
+    """Accept a submitted sheet (Étendue or Admin)."""
+    _authorize(company_id, actor, sheet, "validate")
+    _apply(company_id, actor, sheet, "validate", reviewed_at=utcnow(), reviewed_by_id=actor.id)
 
 
 def reject(company_id: int, actor: User, sheet: Timesheet, reason: str) -> None:
+    """Send a submitted or validated sheet back to its employee with the ``reason``."""
+    _authorize(company_id, actor, sheet, "reject")
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": _("Dites à l'employé ce qu'il doit corriger.")})
     if len(reason) > 500:
         raise ValidationError({"reason": _("Maximum %(n)d caractères.", n=500)})
-    _transition(company_id, actor, sheet, "reject", TimesheetStatus.REJECTED)
-    sheet.reviewed_at, sheet.reviewed_by_id = utcnow(), actor.id
-    sheet.rejection_reason = reason
+    review = {"reviewed_at": utcnow(), "reviewed_by_id": actor.id, "rejection_reason": reason}
+    _apply(company_id, actor, sheet, "reject", **review)
 
 
 def freeze(company_id: int, actor: User, sheet: Timesheet) -> None:
-    _transition(company_id, actor, sheet, "freeze", TimesheetStatus.FROZEN)
-    sheet.frozen_at, sheet.frozen_by_id = utcnow(), actor.id
+    """Lock a validated sheet for good (timesheet Admin); nothing can change it afterwards."""
+    _authorize(company_id, actor, sheet, "freeze")
+    _apply(company_id, actor, sheet, "freeze", frozen_at=utcnow(), frozen_by_id=actor.id)

@@ -1,8 +1,9 @@
+"""Feuilles de temps: the weekly sheets, their lines, the status flow (and later the export)."""
+
+from __future__ import annotations
+
 from flask import Blueprint
 
 bp = Blueprint("timesheets", __name__, url_prefix="/feuilles-de-temps")
 
-
-@bp.get("/")
-def index():
-    return "TODO"
+from portal.blueprints.timesheets import lines, sheets, status  # noqa: E402,F401  (routes)
