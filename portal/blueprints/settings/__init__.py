@@ -17,4 +17,4 @@ def index():
     return redirect(url_for("settings.users"))
 
 
-from portal.blueprints.settings import catalog, users  # noqa: E402,F401  (routes)
+from portal.blueprints.settings import catalog, integrations, users  # noqa: E402,F401
