@@ -6,12 +6,14 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.blueprints import auth, project_admin, settings, timesheets
+    from portal.blueprints import auth, company_sync, project_admin, runs, settings, timesheets
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(project_admin.bp)
     app.register_blueprint(timesheets.bp)
+    app.register_blueprint(company_sync.bp)
+    app.register_blueprint(runs.bp)
 
     @app.get("/")
     def home():

@@ -11,11 +11,21 @@ from portal.models.enums import (
     TimesheetPermission,
     TimesheetStatus,
 )
+from portal.models.integration import AccessPoint, Integration, PartnerType
+from portal.models.sync import (
+    LinkMethod,
+    RecordLink,
+    RemoteRecord,
+    RunStatus,
+    SyncRun,
+    SyncSection,
+)
 from portal.models.timesheet import ExpenseLine, HourLine, Timesheet
 from portal.models.work import Activity, ExpenseType, HourType, Project, Trade
 
 __all__ = [
     "PLACEHOLDER_EMAIL_DOMAIN",
+    "AccessPoint",
     "Activity",
     "AuditEvent",
     "Company",
@@ -24,10 +34,18 @@ __all__ = [
     "ExpenseType",
     "HourLine",
     "HourType",
+    "Integration",
     "Licence",
+    "LinkMethod",
     "LoginAttempt",
+    "PartnerType",
     "Project",
     "ProjectStatus",
+    "RecordLink",
+    "RemoteRecord",
+    "RunStatus",
+    "SyncRun",
+    "SyncSection",
     "Timesheet",
     "TimesheetPermission",
     "TimesheetStatus",

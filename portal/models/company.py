@@ -43,6 +43,9 @@ class User(UserMixin, TenantMixin, TimestampMixin, db.Model):
     default_trade_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("trade.id", ondelete="SET NULL")
     )
+    #: Kept by the employee sync: the person's trade code and competency level in Avantage.
+    avantage_trade_code: Mapped[str | None] = mapped_column(sa.String(20))
+    avantage_competency: Mapped[str | None] = mapped_column(sa.String(40))
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: What the session cookie holds instead of the id: changed on password change or

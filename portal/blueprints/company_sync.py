@@ -1,0 +1,207 @@
+"""Synchroniser on the integration page: Projets, Employés, Métiers, and the mapping grids of
+Type d'heures and Dépenses et primes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal import jobs
+from portal.blueprints.access import superadmin_required
+from portal.blueprints.rendering import fragment_with_toast
+from portal.blueprints.runs import render_progress
+from portal.errors import PortalError
+from portal.extensions import db, htmx
+from portal.models import SyncSection
+from portal.services import catalog, integrations, matching, runs
+
+bp = Blueprint(
+    "company_sync", __name__, url_prefix="/parametres/integrations/<int:integration_id>/synchro"
+)
+
+#: URL slug → section, in the order of the tabs.
+SECTIONS = {
+    "projets": SyncSection.PROJECTS,
+    "employes": SyncSection.EMPLOYEES,
+    "metiers": SyncSection.TRADES,
+    "types-heures": SyncSection.HOUR_TYPES,
+    "depenses-primes": SyncSection.EARNINGS,
+}
+MAPPING_GRIDS = {SyncSection.HOUR_TYPES, SyncSection.EARNINGS}
+PER_PAGE = 50
+
+
+def _section(slug: str) -> SyncSection:
+    section = SECTIONS.get(slug)
+    if section is None:
+        abort(404)
+    return section
+
+
+def _context(integration_id: int, slug: str) -> dict:
+    integration = integrations.get_integration(current_user.company_id, integration_id)
+    return {
+        "integration": integration,
+        "section": _section(slug),
+        "slug": slug,
+        "sections": SECTIONS,
+    }
+
+
+def _console(ctx: dict) -> dict:
+    """The console (or mapping grid) region: rows filtered and paginated from the query."""
+    section, integration = ctx["section"], ctx["integration"]
+    rows = matching.console_rows(integration, section)
+    state, search = request.args.get("etat", ""), request.args.get("q", "")[:100]
+    shown = matching.filter_rows(rows, section, state=state, search=search)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    pages = max(1, -(-len(shown) // PER_PAGE))
+    page = min(page, pages)
+    counts = {name: sum(1 for row in rows if row.state == name) for name in matching.STATES}
+    regular = regular_remote = None
+    if section == SyncSection.HOUR_TYPES:
+        regular = catalog.regular_hour_type(current_user.company_id)
+        if regular is not None:
+            regular_remote = matching.linked_local_ids(integration, section).get(regular.id)
+    return {
+        **ctx,
+        "rows": shown[(page - 1) * PER_PAGE : page * PER_PAGE],
+        "state": state,
+        "search": search,
+        "page": page,
+        "pages": pages,
+        "total": len(shown),
+        "counts": counts,
+        "locals": matching.console_choices(integration, section),
+        "regular": regular,
+        "regular_remote": regular_remote,
+    }
+
+
+@bp.app_template_global("matching_label")
+def matching_label(section: SyncSection, local) -> str:
+    return matching.local_label(section, local)
+
+
+def _page(ctx: dict):
+    active = runs.active_run(ctx["integration"], ctx["section"])
+    latest = active or next(iter(runs.history(ctx["integration"], ctx["section"], limit=1)), None)
+    if latest is not None:
+        jobs.refresh(latest)
+    return {
+        **_console(ctx),
+        "run": latest,
+        "history": runs.history(ctx["integration"], ctx["section"]),
+    }
+
+
+@bp.get("/<slug>")
+@login_required
+@superadmin_required
+def section(integration_id: int, slug: str):
+    ctx = _context(integration_id, slug)
+    if htmx and htmx.target == "sync-console":
+        return render_template("company_sync/_console.html", **_console(ctx))
+    return render_template("company_sync/section.html", **_page(ctx))
+
+
+@bp.post("/<slug>")
+@login_required
+@superadmin_required
+def start(integration_id: int, slug: str):
+    ctx = _context(integration_id, slug)
+    try:
+        run = jobs.start_sync(
+            ctx["integration"],
+            ctx["section"],
+            current_user,
+            full=request.form.get("full") == "y",
+            preview=request.form.get("preview") == "y",
+        )
+    except PortalError as error:
+        if htmx:
+            return fragment_with_toast(
+                "company_sync/_start_error.html",
+                error.message,
+                "error",
+                error_message=error.message,
+            )
+        raise
+    if not htmx:
+        return redirect(
+            url_for("company_sync.section", integration_id=integration_id, slug=slug), 303
+        )
+    return render_progress(run, polling=False)
+
+
+@bp.get("/<slug>/historique")
+@login_required
+@superadmin_required
+def history(integration_id: int, slug: str):
+    ctx = _context(integration_id, slug)
+    return render_template(
+        "company_sync/_history.html",
+        **ctx,
+        history=runs.history(ctx["integration"], ctx["section"]),
+    )
+
+
+@bp.post("/<slug>/liens")
+@login_required
+@superadmin_required
+def link(integration_id: int, slug: str):
+    """Link, relink or unlink one Avantage record by hand (console and mapping grids)."""
+    ctx = _context(integration_id, slug)
+    section, integration = ctx["section"], ctx["integration"]
+    remote_key = request.form.get("remote_key", "")[:120]
+    local_id = request.form.get("local_id", "")
+    try:
+        if local_id:
+            local = matching.get_local(
+                section, current_user.company_id, int(local_id) if local_id.isdigit() else 0
+            )
+            matching.link_manually(integration, section, remote_key, local, current_user)
+            message = _("Lien enregistré.")
+        else:
+            matching.unlink(integration, section, remote_key, current_user)
+            message = _("Lien retiré; les prochaines synchronisations ne le referont pas.")
+    except PortalError as error:
+        db.session.rollback()
+        if not htmx:
+            flash(error.message, "error")
+            return redirect(
+                url_for("company_sync.section", integration_id=integration_id, slug=slug), 303
+            )
+        if section in MAPPING_GRIDS:
+            return _mapping_row(ctx, remote_key, error=error.message)
+        return fragment_with_toast(
+            "company_sync/_console.html", error.message, "error", **_console(ctx)
+        )
+    db.session.commit()
+    if not htmx:
+        flash(message)
+        return redirect(
+            url_for("company_sync.section", integration_id=integration_id, slug=slug), 303
+        )
+    if section in MAPPING_GRIDS:
+        return _mapping_row(ctx, remote_key, saved=message)
+    return fragment_with_toast("company_sync/_console.html", message, **_console(ctx))
+
+
+def _mapping_row(ctx: dict, remote_key: str, *, error: str | None = None, saved: str | None = None):
+    rows = [
+        row
+        for row in matching.console_rows(ctx["integration"], ctx["section"])
+        if row.remote_key == remote_key
+    ]
+    if not rows:
+        abort(404)
+    return render_template(
+        "company_sync/_mapping_row.html",
+        **ctx,
+        row=rows[0],
+        error=error,
+        saved=saved,
+        locals=matching.console_choices(ctx["integration"], ctx["section"]),
+    )

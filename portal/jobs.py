@@ -1,0 +1,181 @@
+"""RQ entry points and the only module that talks to RQ.
+
+Jobs take ids only (never a secret), open an app context, build a client from the
+integration's default access point, call a service, and record the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from flask import Flask, current_app, has_app_context
+from flask_babel import gettext as _
+from redis.exceptions import RedisError
+from rq import Retry, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from portal.avantage import AvantageError
+from portal.errors import PortalError
+from portal.extensions import db, queue
+from portal.models import Integration, Project, RunStatus, SyncRun, SyncSection, User
+from portal.models.base import utcnow
+from portal.services import avantage_access, runs, sync
+
+log = logging.getLogger(__name__)
+
+#: Retries by the queue after the client's own retries gave up on a transient failure.
+SYNC_RETRY_INTERVALS = [5, 20, 60]
+
+
+class QueueUnavailableError(PortalError):
+    """Redis cannot be reached: nothing was queued."""
+
+
+def _app() -> Flask:
+    if has_app_context():
+        return current_app._get_current_object()
+    from portal import create_app
+
+    return create_app()
+
+
+def sync_job_id(run: SyncRun) -> str:
+    return f"sync-run-{run.id}"
+
+
+def start_sync(
+    integration: Integration,
+    section: SyncSection,
+    actor: User,
+    *,
+    full: bool = False,
+    preview: bool = False,
+    project: Project | None = None,
+) -> SyncRun:
+    """The section's queued or running run, or a new one queued now (one per section)."""
+    _reap(integration.company_id)
+    if integration.default_access_point is None:
+        raise PortalError(
+            _(
+                "Cette intégration n'a pas de point d'accès par défaut : ajoutez-en "
+                "un dans la section Point d'accès."
+            )
+        )
+    run, created = runs.open_run(
+        integration, section, actor, full=full, preview=preview, project=project
+    )
+    if not created:
+        return run
+    try:
+        queue.queue.enqueue(
+            "portal.jobs.run_sync",
+            run.id,
+            job_id=sync_job_id(run),
+            retry=Retry(
+                max=len(SYNC_RETRY_INTERVALS),
+                interval=current_app.config.get("SYNC_RETRY_INTERVALS", SYNC_RETRY_INTERVALS),
+            ),
+            job_timeout=current_app.config.get("SYNC_JOB_TIMEOUT", 3600),
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"sync {section.value} integration {integration.id}",
+        )
+    except RedisError:
+        log.exception("cannot enqueue sync run %s", run.id)
+        runs.fail(run, runs.QUEUE_DOWN)
+        db.session.commit()
+        raise QueueUnavailableError(
+            _(
+                "La file des tâches (Redis) est injoignable : la synchronisation n'a pas été "
+                "lancée. Réessayez dans un moment; si le problème persiste, vérifiez que "
+                "Redis et les processus de travail (worker.py) fonctionnent."
+            )
+        ) from None
+    return run
+
+
+def cancel_sync(run: SyncRun, actor: User) -> None:
+    """Annuler: a queued run ends now (its job is dropped), a running one between pages."""
+    was_queued = run.status == RunStatus.QUEUED
+    runs.cancel(run, actor)
+    db.session.commit()
+    if was_queued:
+        # The job may be gone already; if not, it finds its run cancelled and does nothing.
+        with contextlib.suppress(NoSuchJobError, RedisError):
+            Job.fetch(sync_job_id(run), connection=queue.connection).cancel()
+
+
+def refresh(run: SyncRun) -> SyncRun:
+    """Detect a run whose worker died or whose job the queue lost, before showing it."""
+    if run.status.active:
+        _reap(run.company_id)
+        if run.status == RunStatus.QUEUED and not run.error:
+            try:
+                job = Job.fetch(sync_job_id(run), connection=queue.connection)
+                lost = job.get_status(refresh=True) in (
+                    JobStatus.FAILED,
+                    JobStatus.CANCELED,
+                    JobStatus.STOPPED,
+                )
+            except NoSuchJobError:
+                lost = True
+            except RedisError:
+                lost = False  # cannot tell now; the page says the queue is unreachable
+            if lost and run.status == RunStatus.QUEUED:
+                runs.mark_abandoned(run, runs.LOST)
+        db.session.commit()
+    return run
+
+
+def _reap(company_id: int) -> None:
+    stale_after = current_app.config.get("SYNC_STALE_SECONDS", 120)
+    if runs.abandon_stale_runs(company_id, utcnow(), stale_after):
+        db.session.commit()
+
+
+def run_sync(run_id: int) -> None:
+    """RQ job: run one SyncRun to its end (or leave it to a retry on a transient failure)."""
+    with _app().app_context():
+        run = db.session.get(SyncRun, run_id)
+        if run is None or not run.status.active:
+            return  # cancelled before it started, or ended by another attempt
+        point = run.integration.default_access_point
+        if point is None:
+            runs.fail(run, runs.NO_ACCESS_POINT)
+            db.session.commit()
+            return
+        try:
+            config = current_app.config
+            client = avantage_access.open_client(
+                point, retries=config.get("SYNC_CLIENT_RETRIES", 3)
+            )
+            with client:
+                runs.mark_started(run, client.server_time)
+                db.session.commit()
+                sync.run_section(
+                    run,
+                    client,
+                    sync.section_sync(run.section),
+                    page_size=config.get("SYNC_PAGE_SIZE", 500),
+                )
+            runs.finish(run)
+        except runs.SyncCancelledError:
+            db.session.rollback()
+            runs.mark_cancelled(run)
+        except AvantageError as error:
+            db.session.rollback()
+            job = get_current_job()
+            if error.transient and job is not None and (job.retries_left or 0) > 0:
+                runs.note_retry(run, error)
+                db.session.commit()
+                raise  # RQ queues the next attempt after its interval
+            runs.fail(run, error)
+        except Exception:
+            db.session.rollback()
+            log.exception("sync run %s failed", run_id)
+            runs.fail(run, runs.UNEXPECTED)
+            db.session.commit()
+            raise
+        db.session.commit()

@@ -1,0 +1,203 @@
+"""What the synchronisations know: Avantage's records, the links to the portal's, and the runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import TenantMixin, TimestampMixin, UTCDateTime, db, utcnow
+from portal.models.enums import LabelledEnum, enum_column
+
+
+class SyncSection(LabelledEnum):
+    """A section of the integration page; its Avantage entity has the same name."""
+
+    PROJECTS = "projects"
+    EMPLOYEES = "employees"
+    TRADES = "trades"
+    HOUR_TYPES = "hour_types"
+    EARNINGS = "earnings"
+    ACTIVITIES = "activities"
+    BUDGET = "budget"
+
+    @classmethod
+    def _labels(cls) -> dict:
+        return {
+            cls.PROJECTS: _l("Projets"),
+            cls.EMPLOYEES: _l("Employés"),
+            cls.TRADES: _l("Métiers"),
+            cls.HOUR_TYPES: _l("Type d'heures"),
+            cls.EARNINGS: _l("Dépenses et primes"),
+            cls.ACTIVITIES: _l("Activités"),
+            cls.BUDGET: _l("Budget"),
+        }
+
+
+class RunStatus(LabelledEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    ABANDONED = "abandoned"
+
+    @property
+    def active(self) -> bool:
+        return self in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @classmethod
+    def _labels(cls) -> dict:
+        return {
+            cls.QUEUED: _l("En attente"),
+            cls.RUNNING: _l("En cours"),
+            cls.SUCCEEDED: _l("Terminée"),
+            cls.FAILED: _l("Échouée"),
+            cls.CANCELLED: _l("Annulée"),
+            cls.ABANDONED: _l("Abandonnée"),
+        }
+
+
+class LinkMethod(LabelledEnum):
+    """How a portal record came to be linked to an Avantage record."""
+
+    NUMBER = "number"
+    CODE = "code"
+    NORMALISED = "normalised"
+    CREATED = "created"
+    MANUAL = "manual"
+
+    @classmethod
+    def _labels(cls) -> dict:
+        return {
+            cls.NUMBER: _l("numéro d'employé"),
+            cls.CODE: _l("code"),
+            cls.NORMALISED: _l("code normalisé"),
+            cls.CREATED: _l("créé par la synchronisation"),
+            cls.MANUAL: _l("lien manuel"),
+        }
+
+
+class RemoteRecord(TenantMixin, db.Model):
+    """An Avantage record as last listed (the cache the consoles and dropdowns read)."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("integration_id", "entity", "key"),
+        sa.Index("ix_remote_record_lookup", "integration_id", "entity", "scope"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(sa.ForeignKey("integration.id", ondelete="CASCADE"))
+    entity: Mapped[SyncSection] = mapped_column(enum_column(SyncSection))
+    #: The record's key exactly as Avantage has it (``project|code`` for activities).
+    key: Mapped[str] = mapped_column(sa.String(120))
+    #: The Avantage project for per-project entities, else "".
+    scope: Mapped[str] = mapped_column(sa.String(60), default="")
+    data: Mapped[dict] = mapped_column(sa.JSON)
+    remote_updated_at: Mapped[str | None] = mapped_column(sa.String(40))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set when a full sync no longer lists the record (Retiré d'Avantage).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecordLink(TenantMixin, TimestampMixin, db.Model):
+    """A portal record linked to an Avantage record, or a remote key kept unlinked on purpose.
+
+    ``local_id`` is the id of the portal row (user, trade, project, activity, hour type or
+    expense type, by ``entity``). A manual unlink is a row with ``local_id`` None and
+    ``method`` manual: later syncs leave it alone.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("integration_id", "entity", "remote_key"),
+        sa.Index(
+            "uq_record_link_local",
+            "integration_id",
+            "entity",
+            "local_id",
+            unique=True,
+            sqlite_where=sa.text("local_id IS NOT NULL"),
+            postgresql_where=sa.text("local_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(sa.ForeignKey("integration.id", ondelete="CASCADE"))
+    entity: Mapped[SyncSection] = mapped_column(enum_column(SyncSection))
+    remote_key: Mapped[str] = mapped_column(sa.String(120))
+    local_id: Mapped[int | None]
+    method: Mapped[LinkMethod] = mapped_column(enum_column(LinkMethod))
+    linked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    @property
+    def manual(self) -> bool:
+        return self.method == LinkMethod.MANUAL
+
+
+class SyncRun(TenantMixin, db.Model):
+    """One Synchroniser click: its progress while it runs, then its history row."""
+
+    __table_args__ = (
+        # One queued or running run per section (and project): a second click joins it.
+        sa.Index(
+            "uq_sync_run_active",
+            "lock_key",
+            unique=True,
+            sqlite_where=sa.text("active"),
+            postgresql_where=sa.text("active"),
+        ),
+        sa.Index("ix_sync_run_history", "integration_id", "section", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(sa.ForeignKey("integration.id", ondelete="CASCADE"))
+    section: Mapped[SyncSection] = mapped_column(enum_column(SyncSection))
+    project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"))
+    lock_key: Mapped[str] = mapped_column(sa.String(80))
+    active: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.QUEUED)
+    full: Mapped[bool] = mapped_column(default=False)
+    preview: Mapped[bool] = mapped_column(default=False)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Avantage's clock when the run started: the next incremental run lists ``since`` it.
+    server_time: Mapped[str | None] = mapped_column(sa.String(40))
+    since: Mapped[str | None] = mapped_column(sa.String(40))
+    attempts: Mapped[int] = mapped_column(default=0)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    total: Mapped[int | None]
+    done: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    linked: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    removed: Mapped[int] = mapped_column(default=0)
+    warnings: Mapped[int] = mapped_column(default=0)
+    #: The first warnings and, for a preview, what would change: [{"action", "key", "label"}].
+    notes: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: The client's typed error, in both languages (never a secret).
+    error: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    integration = relationship("Integration")
+    project = relationship("Project")
+    requested_by = relationship("User")
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at or utcnow()
+        return (end - self.started_at).total_seconds()
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.status == RunStatus.SUCCEEDED else 0
+        return min(100, round(100 * self.done / self.total))

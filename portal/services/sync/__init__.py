@@ -1,0 +1,23 @@
+"""Synchroniser: one module per section, all run by ``engine.run_section``."""
+
+from __future__ import annotations
+
+from portal.models import SyncSection
+from portal.services.sync.engine import SectionSync, run_section
+
+
+def section_sync(section: SyncSection) -> SectionSync:
+    """The sync of ``section``."""
+    from portal.services.sync import employees, projects, reference, trades
+
+    syncs = {
+        SyncSection.EMPLOYEES: employees.EmployeeSync,
+        SyncSection.TRADES: trades.TradeSync,
+        SyncSection.PROJECTS: projects.ProjectListSync,
+        SyncSection.HOUR_TYPES: reference.HourTypeSync,
+        SyncSection.EARNINGS: reference.EarningSync,
+    }
+    return syncs[section]()
+
+
+__all__ = ["SectionSync", "run_section", "section_sync"]

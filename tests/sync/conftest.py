@@ -1,0 +1,56 @@
+"""Fixtures for the syncs: a Superadmin, an integration whose default access point is a
+running simulator, and helpers to start a run and let a real RQ worker process it."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import jobs
+from portal.extensions import db
+from portal.models import PartnerType, SyncRun, SyncSection
+from portal.services import integrations
+from tests.fixtures.queue import work
+
+
+@pytest.fixture
+def superadmin(make_user, auth):
+    return auth.login(make_user("superadmin", employee_number="9001"))
+
+
+@pytest.fixture
+def connect(superadmin):
+    """Give the company an Avantage integration aimed at ``simulator``."""
+
+    def connect_to(simulator):
+        integration = integrations.create_integration(
+            superadmin.company_id, superadmin, "AVANTAGE", PartnerType.AVANTAGE.value
+        )
+        integrations.save_access_point(
+            superadmin.company_id,
+            superadmin,
+            integration,
+            integrations.AccessPointData(
+                url=simulator.url,
+                username=simulator.user,
+                password=simulator.password,
+                encryption_key=simulator.key or "",
+            ),
+            allow_private=True,
+        )
+        db.session.commit()
+        return integration
+
+    return connect_to
+
+
+@pytest.fixture
+def sync_now(rq, superadmin):
+    """Start a run of ``section`` and let a real worker (burst mode) finish it."""
+
+    def run(integration, section: SyncSection, **options) -> SyncRun:
+        run = jobs.start_sync(integration, section, superadmin, **options)
+        work()
+        db.session.expire_all()
+        return db.session.get(SyncRun, run.id)
+
+    return run
