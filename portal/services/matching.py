@@ -178,6 +178,26 @@ def _remote(integration: Integration, section: SyncSection, remote_key: str) -> 
     return record
 
 
+def _link_row(integration: Integration, section: SyncSection, remote_key: str) -> RecordLink:
+    """The link row of an Avantage record, added to the session when there is none yet."""
+    link = db.session.scalar(
+        db.select(RecordLink).where(
+            RecordLink.integration_id == integration.id,
+            RecordLink.entity == section,
+            RecordLink.remote_key == remote_key,
+        )
+    )
+    if link is None:
+        link = RecordLink(
+            company_id=integration.company_id,
+            integration_id=integration.id,
+            entity=section,
+            remote_key=remote_key,
+        )
+        db.session.add(link)
+    return link
+
+
 def link_manually(
     integration: Integration, section: SyncSection, remote_key: str, local: Any, actor: User
 ) -> RecordLink:
@@ -201,21 +221,7 @@ def link_manually(
         )
     if section == SyncSection.EARNINGS and local.kind.value != record.data.get("kind"):
         raise ValidationError(message=kind_mismatch(local, record.data))
-    link = db.session.scalar(
-        db.select(RecordLink).where(
-            RecordLink.integration_id == integration.id,
-            RecordLink.entity == section,
-            RecordLink.remote_key == remote_key,
-        )
-    )
-    if link is None:
-        link = RecordLink(
-            company_id=integration.company_id,
-            integration_id=integration.id,
-            entity=section,
-            remote_key=remote_key,
-        )
-        db.session.add(link)
+    link = _link_row(integration, section, remote_key)
     link.local_id, link.method, link.linked_by_id = local.id, LinkMethod.MANUAL, actor.id
     db.session.flush()
     audit.record(
@@ -234,21 +240,7 @@ def link_manually(
 def unlink(integration: Integration, section: SyncSection, remote_key: str, actor: User) -> None:
     """Keep this Avantage record unlinked: later syncs will not match it again."""
     _remote(integration, section, remote_key)
-    link = db.session.scalar(
-        db.select(RecordLink).where(
-            RecordLink.integration_id == integration.id,
-            RecordLink.entity == section,
-            RecordLink.remote_key == remote_key,
-        )
-    )
-    if link is None:
-        link = RecordLink(
-            company_id=integration.company_id,
-            integration_id=integration.id,
-            entity=section,
-            remote_key=remote_key,
-        )
-        db.session.add(link)
+    link = _link_row(integration, section, remote_key)
     previous = link.local_id
     link.local_id, link.method, link.linked_by_id = None, LinkMethod.MANUAL, actor.id
     db.session.flush()

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.blueprints.access import manager_required
+from portal.blueprints.forms import apply_errors
 from portal.blueprints.project_admin import bp
 from portal.blueprints.project_admin.forms import ActivityForm, make_activity_form
 from portal.blueprints.project_admin.projects import page_context
 from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
-from portal.blueprints.settings.forms import apply_errors
 from portal.errors import ValidationError
 from portal.extensions import db, htmx
 from portal.models import Activity, Project

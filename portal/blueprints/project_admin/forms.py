@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form, SearchField, SelectChoice, SelectField, StringField
 
-from portal.blueprints.settings.forms import enum_coerce
+from portal.blueprints.forms import enum_coerce
 from portal.models import ProjectStatus
 
 

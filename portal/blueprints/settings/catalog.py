@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.blueprints.access import manager_required
+from portal.blueprints.forms import apply_errors
 from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
 from portal.blueprints.settings import bp
 from portal.blueprints.settings.forms import CatalogForm
@@ -94,15 +95,6 @@ def _data(section: CatalogSection, form: CatalogForm) -> catalog.CatalogData:
     )
 
 
-def _apply_errors(form: CatalogForm, error: ValidationError) -> None:
-    for name, message in error.field_errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            form.form_errors.append(message)
-
-
 def _render_list(section: CatalogSection, form: CatalogForm):
     entries = catalog.list_entries(section.model, current_user.company_id)
     return page_or_fragment(
@@ -135,7 +127,7 @@ def catalog_create(slug: str):
         )
     except ValidationError as error:
         db.session.rollback()
-        _apply_errors(form, error)
+        apply_errors(form, error)
         return _render_list(section, form)
     db.session.commit()
     entries = catalog.list_entries(section.model, current_user.company_id)
@@ -187,7 +179,7 @@ def catalog_update(slug: str, entry_id: int):
     except ValidationError as error:
         db.session.rollback()
         entry = catalog.get_entry(section.model, current_user.company_id, entry_id)
-        _apply_errors(form, error)
+        apply_errors(form, error)
         return render_template(
             "settings/_catalog_row_form.html", section=section, entry=entry, form=form
         )

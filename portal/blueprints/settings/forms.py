@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,44 +15,8 @@ from wtforms import (
     StringField,
 )
 
-from portal.errors import ValidationError
+from portal.blueprints.forms import enum_coerce, parse_id
 from portal.models import ExpenseKind, Licence, TimesheetPermission
-
-
-def optional_int(value):
-    """Coerce a select value to an int, '' to None (used for optional foreign keys)."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # never a real id: the service reports "choose from the list"
-
-
-def enum_coerce(enum_cls: type[enum.Enum]) -> Callable:
-    """A select ``coerce`` giving the member for a known value and None for anything else."""
-
-    def coerce(value):
-        if isinstance(value, enum_cls):
-            return value
-        try:
-            return enum_cls(value)
-        except ValueError:
-            return None  # the service reports "choose from the list"
-
-    return coerce
-
-
-def apply_errors(form: Form, error: ValidationError) -> None:
-    """Put each message of ``error`` on its field (or above the form when it has none)."""
-    for name, message in error.field_errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            form.form_errors.append(message)
-    if not error.field_errors:
-        form.form_errors.append(error.message)
 
 
 class CatalogForm(FlaskForm):
@@ -91,9 +52,7 @@ class UserForm(FlaskForm):
         coerce=enum_coerce(TimesheetPermission),
         default=TimesheetPermission.LIMITED.value,
     )
-    default_trade_id = SelectField(
-        _l("Métier habituel"), coerce=optional_int, validate_choice=False
-    )
+    default_trade_id = SelectField(_l("Métier habituel"), coerce=parse_id, validate_choice=False)
     password = PasswordField(_l("Mot de passe"))
 
 

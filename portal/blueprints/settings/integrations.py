@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 
 from portal.blueprints.access import superadmin_required
+from portal.blueprints.forms import apply_errors
 from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
 from portal.blueprints.settings import bp
 from portal.errors import ValidationError
@@ -32,17 +33,6 @@ class AccessPointForm(FlaskForm):
     password = PasswordField(_l("Mot de passe"))
     encryption_key = PasswordField(_l("Clé de chiffrement"))
     remove_encryption_key = BooleanField(_l("Retirer la clé de chiffrement enregistrée"))
-
-
-def _apply_errors(form: FlaskForm, error: ValidationError) -> None:
-    for name, message in error.field_errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            form.form_errors.append(message)
-    if not error.field_errors:
-        form.form_errors.append(error.message)
 
 
 def _integration(integration_id: int):
@@ -86,7 +76,7 @@ def integration_create():
         )
     except ValidationError as error:
         db.session.rollback()
-        _apply_errors(form, error)
+        apply_errors(form, error)
         return page_or_fragment(
             "settings/integrations.html",
             "settings/_integrations_list.html",
@@ -166,7 +156,7 @@ def access_point_save(integration_id: int, point_id: int | None):
         db.session.rollback()
         integration = _integration(integration_id)
         point = integrations.get_access_point(integration, point_id) if point_id else None
-        _apply_errors(form, error)
+        apply_errors(form, error)
         return _points_region(integration, form=form, editing=point)
     db.session.commit()
     message = _("Point d'accès enregistré.") if point_id else _("Point d'accès ajouté.")

@@ -8,9 +8,10 @@ from flask_login import current_user, login_required, login_user
 from wtforms import SelectChoice
 
 from portal.blueprints.access import manager_required
+from portal.blueprints.forms import apply_errors
 from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
 from portal.blueprints.settings import bp
-from portal.blueprints.settings.forms import UserFilterForm, UserForm, apply_errors
+from portal.blueprints.settings.forms import UserFilterForm, UserForm
 from portal.errors import ValidationError
 from portal.extensions import db, htmx
 from portal.models import Trade, User

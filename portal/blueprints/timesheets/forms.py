@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Form, SelectChoice, SelectField, StringField, TextAreaField
 
-from portal.errors import ValidationError
+from portal.blueprints.forms import parse_id
 from portal.models import (
     ExpenseKind,
     ExpenseType,
@@ -23,18 +23,6 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.services import catalog, projects, timesheet_lines, timesheets
 from portal.services.timesheet_lines import ExpenseLineData, HourLineData
-
-
-def parse_id(value) -> int | None:
-    """A select's id: '' is None; anything that cannot be an id is -1 (never a row)."""
-    if value is None or isinstance(value, int):
-        return value
-    text = str(value).strip()
-    if not text or text == "None":
-        return None
-    if not (text.isascii() and text.isdigit()) or len(text) > 10:
-        return -1  # the service answers "choose from the list"
-    return int(text)
 
 
 def parse_day(value) -> date | None:
@@ -262,18 +250,6 @@ def expense_data(form: ExpenseLineForm) -> ExpenseLineData:
         expense_type_id=form.expense_type_id.data,
         value=form.value.data or "",
     )
-
-
-def apply_errors(form: FlaskForm, error: ValidationError) -> None:
-    """Put each message of ``error`` on its field (or above the form)."""
-    for name, message in error.field_errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            form.form_errors.append(message)
-    if not error.field_errors:
-        form.form_errors.append(error.message)
 
 
 def _people(company_id: int, actor: User, *, active_only: bool, placeholder) -> list:

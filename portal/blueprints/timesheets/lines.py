@@ -9,6 +9,7 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.blueprints.forms import apply_errors, parse_id
 from portal.blueprints.timesheets import bp, context, forms
 from portal.errors import ValidationError
 from portal.extensions import db
@@ -82,7 +83,7 @@ def line_create(employee_id: int, monday: str, kind: str):
         section.save(company_id, current_user, sheet, section.make_data(form))
     except ValidationError as error:
         db.session.rollback()
-        forms.apply_errors(form, error)
+        apply_errors(form, error)
         sheet = timesheets.find_week(company_id, current_user, employee, start)
         return context.render_sheet(
             sheet, section.section, section.region, **{f"{section.name}_form": form}
@@ -132,7 +133,7 @@ def line_update(sheet_id: int, kind: str, line_id: int):
         section.save(company_id, current_user, sheet, section.make_data(form), line)
     except ValidationError as error:
         db.session.rollback()
-        forms.apply_errors(form, error)
+        apply_errors(form, error)
         sheet, line = _sheet_and_line(section, sheet_id, line_id)
         return context.render_sheet(
             sheet,
@@ -176,7 +177,7 @@ def activity_options():
     The activity chosen before stays chosen when it belongs to the project; a lone one is chosen.
     """
     prefix = _prefix()
-    project_id = forms.parse_id(request.args.get(f"{prefix}project_id"))
+    project_id = parse_id(request.args.get(f"{prefix}project_id"))
     choices = forms.activity_choices(current_user.company_id, project_id)
     values = [choice.value for choice in choices[1:]]
     chosen = request.args.get(f"{prefix}activity_id", "")

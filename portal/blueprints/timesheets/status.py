@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.blueprints.access import timesheet_permission_required
+from portal.blueprints.forms import apply_errors
 from portal.blueprints.timesheets import bp, context, forms
 from portal.errors import ValidationError
 from portal.extensions import db
@@ -49,7 +50,7 @@ def reject(sheet_id: int):
         if not error.field_errors:
             raise
         db.session.rollback()
-        forms.apply_errors(form, error)
+        apply_errors(form, error)
         sheet = timesheets.get_sheet(current_user.company_id, current_user, sheet_id)
         return context.render_sheet(sheet, "_sheet", "sheet", reject_form=form)
     db.session.commit()
