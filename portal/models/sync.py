@@ -97,6 +97,7 @@ class RemoteRecord(TenantMixin, db.Model):
     scope: Mapped[str] = mapped_column(sa.String(60), default="")
     data: Mapped[dict] = mapped_column(sa.JSON)
     remote_updated_at: Mapped[str | None] = mapped_column(sa.String(40))
+    #: When the record was last stored (new, or changed in Avantage).
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Set when a full sync no longer lists the record (Retiré d'Avantage).
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

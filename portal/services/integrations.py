@@ -9,7 +9,16 @@ from flask_babel import gettext as _
 
 from portal import crypto
 from portal.errors import NotFoundError, ValidationError
-from portal.models import AccessPoint, Integration, PartnerType, User, db
+from portal.models import (
+    AccessPoint,
+    Integration,
+    PartnerType,
+    RecordLink,
+    SyncRun,
+    SyncSection,
+    User,
+    db,
+)
 from portal.services import audit, avantage_access
 from portal.services.text import clean
 
@@ -219,8 +228,20 @@ def delete_access_point(company_id: int, actor: User, point: AccessPoint) -> Non
 
 
 def sync_dependants(integration: Integration) -> list[str]:
-    """What depends on the integration's connection (shown when deleting its last access point)."""
-    return []
+    """The sections whose synchronised data depends on the integration's connection."""
+    sections = set(
+        db.session.scalars(
+            db.select(RecordLink.entity)
+            .where(RecordLink.integration_id == integration.id)
+            .distinct()
+        )
+    )
+    sections |= set(
+        db.session.scalars(
+            db.select(SyncRun.section).where(SyncRun.integration_id == integration.id).distinct()
+        )
+    )
+    return [str(section.label) for section in SyncSection if section in sections]
 
 
 def reencrypt_secrets() -> int:

@@ -193,6 +193,8 @@ def _link_row(integration: Integration, section: SyncSection, remote_key: str) -
             integration_id=integration.id,
             entity=section,
             remote_key=remote_key,
+            # Valid as soon as it is added: the caller's next attribute read may autoflush it.
+            method=LinkMethod.MANUAL,
         )
         db.session.add(link)
     return link
@@ -203,6 +205,8 @@ def link_manually(
 ) -> RecordLink:
     """Link an Avantage record to a portal record by hand; later syncs keep this link."""
     record = _remote(integration, section, remote_key)
+    if section == SyncSection.EARNINGS and local.kind.value != record.data.get("kind"):
+        raise ValidationError(message=kind_mismatch(local, record.data))
     taken = db.session.scalar(
         db.select(RecordLink).where(
             RecordLink.integration_id == integration.id,
@@ -219,8 +223,6 @@ def link_manually(
                 remote=clean(taken.remote_key),
             )
         )
-    if section == SyncSection.EARNINGS and local.kind.value != record.data.get("kind"):
-        raise ValidationError(message=kind_mismatch(local, record.data))
     link = _link_row(integration, section, remote_key)
     link.local_id, link.method, link.linked_by_id = local.id, LinkMethod.MANUAL, actor.id
     db.session.flush()

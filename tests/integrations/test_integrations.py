@@ -8,8 +8,7 @@ import pytest
 
 from portal import crypto
 from portal.extensions import db
-from portal.models import AccessPoint, AuditEvent, Integration
-from portal.services import integrations
+from portal.models import AccessPoint, AuditEvent, Integration, RunStatus, SyncRun, SyncSection
 
 HTMX = {"HX-Request": "true"}
 
@@ -163,16 +162,41 @@ def test_exactly_one_default(client, integration, add_point):
 
 
 def test_last_access_point_cannot_be_deleted_while_syncs_depend_on_it(
-    client, integration, add_point, monkeypatch
+    client, integration, add_point, superadmin
 ):
     point = add_point("a.exemple.ca")
-    monkeypatch.setattr(integrations, "sync_dependants", lambda integration: ["Employés"])
+    db.session.add(
+        SyncRun(
+            company_id=superadmin.company_id,
+            integration_id=integration.id,
+            section=SyncSection.EMPLOYEES,
+            lock_key="x",
+            active=False,
+            status=RunStatus.SUCCEEDED,
+        )
+    )
+    db.session.commit()
     response = client.post(
         f"/parametres/integrations/{integration.id}/points/{point.id}/supprimer", headers=HTMX
     )
     toast = json.loads(response.headers["HX-Trigger"])["toast"]
     assert "des synchronisations en dépendent (Employés)" in toast["message"]
     assert db.session.get(AccessPoint, point.id) is not None
+    second = add_point("b.exemple.ca")
+    client.post(
+        f"/parametres/integrations/{integration.id}/points/{point.id}/supprimer", headers=HTMX
+    )
+    db.session.expire_all()
+    assert db.session.get(AccessPoint, point.id) is None  # not the last one any more
+    assert db.session.get(AccessPoint, second.id).is_default
+
+
+def test_an_unused_last_access_point_can_be_deleted(client, integration, add_point):
+    point = add_point("a.exemple.ca")
+    client.post(
+        f"/parametres/integrations/{integration.id}/points/{point.id}/supprimer", headers=HTMX
+    )
+    assert db.session.get(AccessPoint, point.id) is None
 
 
 def test_private_addresses_are_refused_unless_allowed(app, client, integration):

@@ -7,18 +7,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal.models import (
-    LinkMethod,
-    SyncSection,
-    Trade,
-    User,
-    db,
-)
+from portal.models import LinkMethod, SyncSection, Trade, User, db
 from portal.services.sync.engine import Decision, SectionSync, SyncContext
 from portal.services.text import clean, normalise_employee_number
 from portal.services.users import placeholder_email
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: The fields of a portal employee that the sync reads and may change.
+_FIELDS = (
+    "id",
+    "employee_number",
+    "default_trade_id",
+    "avantage_trade_code",
+    "avantage_competency",
+)
 
 
 def full_name(item: dict[str, Any]) -> str:
@@ -26,7 +28,10 @@ def full_name(item: dict[str, Any]) -> str:
 
 
 class EmployeeSync(SectionSync):
-    """No match → the employee is created, with a placeholder e-mail until a real one is set."""
+    """No match → the employee is created, with a placeholder e-mail until a real one is set.
+
+    Portal employees are read as plain rows and written with one bulk statement per page.
+    """
 
     section = SyncSection.EMPLOYEES
 
@@ -35,22 +40,34 @@ class EmployeeSync(SectionSync):
 
     def prepare(self, ctx: SyncContext) -> None:
         company_id = ctx.integration.company_id
-        users = db.session.scalars(db.select(User).where(User.company_id == company_id))
-        self.users = {user.id: user for user in users}
+        rows = db.session.execute(
+            sa.select(*(getattr(User, name) for name in _FIELDS)).where(
+                User.company_id == company_id
+            )
+        )
+        self.users = {row.id: row._asdict() for row in rows}
         linked = {link.local_id for link in ctx.links.values() if link.local_id is not None}
         #: Unlinked portal employees by normalised number: the candidates for a match.
         self.candidates = {
-            normalise_employee_number(user.employee_number): user
+            normalise_employee_number(user["employee_number"]): user
             for user in self.users.values()
-            if user.employee_number and user.id not in linked
+            if user["employee_number"] and user["id"] not in linked
         }
-        self.trades = {
-            trade.code.casefold(): trade
-            for trade in db.session.scalars(db.select(Trade).where(Trade.company_id == company_id))
-        }
-        self.emails = set(db.session.scalars(db.select(sa.func.lower(User.email))))
+        self.trades = dict(
+            db.session.execute(
+                sa.select(sa.func.lower(Trade.code), Trade.id).where(Trade.company_id == company_id)
+            ).all()
+        )
+        self.placeholders = set(
+            db.session.scalars(
+                sa.select(User.email).where(
+                    User.company_id == company_id, User.email_is_placeholder.is_(True)
+                )
+            )
+        )
         self.planned: set[str] = set()
-        self.created: list[tuple[str, User]] = []
+        self.created: list[tuple[str, dict[str, Any]]] = []
+        self.updates: list[dict[str, Any]] = []
 
     def decide(self, ctx: SyncContext, item: dict[str, Any]) -> Decision:
         key = self.key(item)
@@ -81,7 +98,7 @@ class EmployeeSync(SectionSync):
         self.planned.add(normalised)
         user = self.candidates.pop(normalised, None)
         if user is not None:
-            method = LinkMethod.NUMBER if user.employee_number == key else LinkMethod.NORMALISED
+            method = LinkMethod.NUMBER if user["employee_number"] == key else LinkMethod.NORMALISED
             return Decision(
                 "linked",
                 label,
@@ -91,57 +108,97 @@ class EmployeeSync(SectionSync):
             return Decision("skipped", label)  # an inactive employee is not created
         return Decision("created", label)
 
-    def _changes(self, user: User, item: dict[str, Any]) -> dict[str, Any]:
+    def _changes(self, user: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
         wanted = {
             "avantage_trade_code": item.get("trade") or None,
             "avantage_competency": item.get("competency") or None,
         }
-        trade = self.trades.get((item.get("trade") or "").casefold())
-        if user.default_trade_id is None and trade is not None:
-            wanted["default_trade_id"] = trade.id
-        return {name: value for name, value in wanted.items() if getattr(user, name) != value}
+        trade_id = self.trades.get((item.get("trade") or "").lower())
+        if user["default_trade_id"] is None and trade_id is not None:
+            wanted["default_trade_id"] = trade_id
+        return {name: value for name, value in wanted.items() if user[name] != value}
 
     def apply(self, ctx: SyncContext, item: dict[str, Any], decision: Decision) -> None:
         key = self.key(item)
         if decision.outcome == "created":
-            self.created.append((key, self._create(ctx, item)))
+            self.created.append((key, self._new_user(ctx, item)))
             return
         user = decision.detail.get("user")
         if user is None:
             return
-        for name, value in decision.detail.get("changes", {}).items():
-            setattr(user, name, value)
+        changes = decision.detail.get("changes", {})
+        if changes:
+            user.update(changes)
+            self.updates.append({"id": user["id"], **changes})
         if decision.outcome == "linked":
-            ctx.link(key, user.id, decision.detail["method"])
+            ctx.link(key, user["id"], decision.detail["method"])
 
-    def _create(self, ctx: SyncContext, item: dict[str, Any]) -> User:
+    def _new_user(self, ctx: SyncContext, item: dict[str, Any]) -> dict[str, Any]:
         company_id = ctx.integration.company_id
         number = clean(self.key(item)).replace(" ", "")
         email = (item.get("email") or "").strip().lower()
-        placeholder = not (_EMAIL.match(email) and len(email) <= 254 and email not in self.emails)
-        if placeholder:
-            email = placeholder_email(company_id, number, is_taken=self.emails.__contains__)
-        self.emails.add(email)
-        trade = self.trades.get((item.get("trade") or "").casefold())
-        user = User(
-            company_id=company_id,
-            email=email,
-            email_is_placeholder=placeholder,
-            first_name=clean(item.get("first_name"))[:80] or "?",
-            last_name=clean(item.get("last_name"))[:80],
-            employee_number=number[:20],
-            avantage_trade_code=item.get("trade") or None,
-            avantage_competency=item.get("competency") or None,
-            default_trade_id=trade.id if trade else None,
-        )
-        db.session.add(user)
-        return user
+        usable = bool(_EMAIL.match(email)) and len(email) <= 254
+        return {
+            "company_id": company_id,
+            "email": email if usable else None,
+            "email_is_placeholder": not usable,
+            "first_name": clean(item.get("first_name"))[:80] or "?",
+            "last_name": clean(item.get("last_name"))[:80],
+            "employee_number": number[:20],
+            "avantage_trade_code": item.get("trade") or None,
+            "avantage_competency": item.get("competency") or None,
+            "default_trade_id": self.trades.get((item.get("trade") or "").lower()),
+        }
 
     def after_page(self, ctx: SyncContext) -> None:
-        """Link the employees created on this page, once their ids exist (one flush a page)."""
-        if self.created:
-            db.session.flush()
-            for key, user in self.created:
-                self.users[user.id] = user
-                ctx.link(key, user.id, LinkMethod.CREATED)
-            self.created = []
+        """Create the page's new employees in one statement, then link them."""
+        if self.updates:
+            db.session.execute(sa.update(User), self.updates)
+            self.updates = []
+        if not self.created:
+            return
+        company_id = ctx.integration.company_id
+        self._settle_emails(company_id)
+        # One executemany, then the ids back by number (unique in the company): RETURNING
+        # would cost one statement per row on SQLite.
+        db.session.execute(User.__table__.insert(), [values for _, values in self.created])
+        numbers = [values["employee_number"] for _, values in self.created]
+        ids = dict(
+            db.session.execute(
+                sa.select(User.employee_number, User.id).where(
+                    User.company_id == company_id, User.employee_number.in_(numbers)
+                )
+            ).all()
+        )
+        for key, values in self.created:
+            user_id = ids[values["employee_number"]]
+            self.users[user_id] = {
+                "id": user_id,
+                **{name: values.get(name) for name in _FIELDS[1:]},
+            }
+            ctx.link(key, user_id, LinkMethod.CREATED)
+        self.created = []
+
+    def _settle_emails(self, company_id: int) -> None:
+        """Keep Avantage's e-mail unless another person has it; else a placeholder."""
+        wanted = {values["email"] for _, values in self.created if values["email"]}
+        taken = (
+            set(
+                db.session.scalars(
+                    sa.select(sa.func.lower(User.email)).where(
+                        sa.func.lower(User.email).in_(wanted)
+                    )
+                )
+            )
+            if wanted
+            else set()
+        )
+        for _, values in self.created:
+            if values["email"] is None or values["email"] in taken:
+                values["email"] = placeholder_email(
+                    company_id, values["employee_number"], is_taken=self.placeholders.__contains__
+                )
+                values["email_is_placeholder"] = True
+                self.placeholders.add(values["email"])
+            else:
+                taken.add(values["email"])

@@ -1,12 +1,27 @@
-"""The page loop every section shares: list, cache, decide, apply, count, commit, cancel."""
+"""The page loop every section shares: list, cache, decide, apply, count, commit, cancel.
+
+Links and cached records are held as light rows, not ORM objects, and written with one bulk
+statement per page: a sync of 10,000 employees must not build 30,000 ORM objects.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from portal.avantage import AvantageClient
-from portal.models import Integration, RecordLink, RemoteRecord, SyncRun, SyncSection, db
+from portal.models import (
+    Integration,
+    LinkMethod,
+    RecordLink,
+    RemoteRecord,
+    SyncRun,
+    SyncSection,
+    db,
+)
 from portal.models.base import utcnow
 from portal.services import runs
 
@@ -22,32 +37,62 @@ class Decision:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class LinkRow:
+    """A RecordLink as the sync needs it (``local_id`` None: kept unlinked by hand)."""
+
+    remote_key: str
+    local_id: int | None
+    method: LinkMethod
+    created_at: datetime | None
+
+
+@dataclass(slots=True)
+class CachedRecord:
+    """A RemoteRecord as the sync needs it (``id`` None when added by this run).
+
+    Avantage's ``updated_at`` tells whether a record changed: the data itself is not loaded.
+    """
+
+    id: int | None
+    updated_at: str | None
+    removed_at: datetime | None
+
+
 @dataclass
 class SyncContext:
     run: SyncRun
     integration: Integration
-    #: The run's links by Avantage key (manual unlinks included, with ``local_id`` None).
-    links: dict[str, RecordLink] = field(default_factory=dict)
-    cache: dict[str, RemoteRecord] = field(default_factory=dict)
+    #: The section's links by Avantage key (manual unlinks included, ``local_id`` None).
+    links: dict[str, LinkRow] = field(default_factory=dict)
+    cache: dict[str, CachedRecord] = field(default_factory=dict)
     #: Whether the record being decided is new or changed since Avantage last listed it.
     remote_changed: bool = False
+    #: This page's writes, flushed in bulk before the page is committed.
+    new_links: list[dict[str, Any]] = field(default_factory=list)
+    new_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    changed_records: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def preview(self) -> bool:
         return self.run.preview
 
-    def link(self, remote_key: str, local_id: int, method) -> RecordLink:
-        link = RecordLink(
-            company_id=self.integration.company_id,
-            integration_id=self.integration.id,
-            entity=self.run.section,
-            remote_key=remote_key,
-            local_id=local_id,
-            method=method,
+    def link(self, remote_key: str, local_id: int, method: LinkMethod) -> None:
+        """Link ``remote_key`` to the portal record ``local_id`` (written with the page)."""
+        now = utcnow()
+        self.links[remote_key] = LinkRow(remote_key, local_id, method, now)
+        self.new_links.append(
+            {
+                "company_id": self.integration.company_id,
+                "integration_id": self.integration.id,
+                "entity": self.run.section,
+                "remote_key": remote_key,
+                "local_id": local_id,
+                "method": method,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-        db.session.add(link)
-        self.links[remote_key] = link
-        return link
 
     def linked_during_run(self, remote_key: str) -> bool:
         """True for a link this run made in an earlier attempt (already counted then)."""
@@ -89,17 +134,22 @@ class SectionSync:
 def _load(ctx: SyncContext, sync: SectionSync, scope: str) -> None:
     integration, section = ctx.integration, ctx.run.section
     ctx.links = {
-        link.remote_key: link
-        for link in db.session.scalars(
-            db.select(RecordLink).where(
-                RecordLink.integration_id == integration.id, RecordLink.entity == section
-            )
+        row.remote_key: LinkRow(row.remote_key, row.local_id, row.method, row.created_at)
+        for row in db.session.execute(
+            sa.select(
+                RecordLink.remote_key, RecordLink.local_id, RecordLink.method, RecordLink.created_at
+            ).where(RecordLink.integration_id == integration.id, RecordLink.entity == section)
         )
     }
     ctx.cache = {
-        record.key: record
-        for record in db.session.scalars(
-            db.select(RemoteRecord).where(
+        row.key: CachedRecord(row.id, row.remote_updated_at, row.removed_at)
+        for row in db.session.execute(
+            sa.select(
+                RemoteRecord.id,
+                RemoteRecord.key,
+                RemoteRecord.remote_updated_at,
+                RemoteRecord.removed_at,
+            ).where(
                 RemoteRecord.integration_id == integration.id,
                 RemoteRecord.entity == section,
                 RemoteRecord.scope == scope,
@@ -110,29 +160,62 @@ def _load(ctx: SyncContext, sync: SectionSync, scope: str) -> None:
 
 
 def _remote_changed(ctx: SyncContext, key: str, item: dict[str, Any]) -> bool:
-    record = ctx.cache.get(key)
-    return record is None or record.data != item or record.removed_at is not None
+    record, updated_at = ctx.cache.get(key), item.get("updated_at")
+    return (
+        record is None
+        or record.removed_at is not None
+        or updated_at is None
+        or record.updated_at != updated_at
+    )
 
 
 def _cache(ctx: SyncContext, key: str, scope: str, item: dict[str, Any], now) -> None:
-    """Keep Avantage's record as listed (what consoles and dropdowns read)."""
+    """Keep Avantage's record as listed (what consoles and dropdowns read); write only what
+    is new or changed, so that a resync of an unchanged list writes nothing."""
     record = ctx.cache.get(key)
     if record is None:
-        record = RemoteRecord(
-            company_id=ctx.integration.company_id,
-            integration_id=ctx.integration.id,
-            entity=ctx.run.section,
-            key=key,
-            scope=scope,
-            data=item,
+        ctx.cache[key] = CachedRecord(None, item.get("updated_at"), None)
+        ctx.new_records.append(
+            (
+                key,
+                {
+                    "company_id": ctx.integration.company_id,
+                    "integration_id": ctx.integration.id,
+                    "entity": ctx.run.section,
+                    "key": key,
+                    "scope": scope,
+                    "data": item,
+                    "remote_updated_at": item.get("updated_at"),
+                    "seen_at": now,
+                },
+            )
         )
-        db.session.add(record)
-        ctx.cache[key] = record
-    elif record.data != item:
-        record.data = item
-    record.removed_at = None
-    record.remote_updated_at = item.get("updated_at")
-    record.seen_at = now
+    elif ctx.remote_changed:
+        record.updated_at, record.removed_at = item.get("updated_at"), None
+        ctx.changed_records.append(
+            {
+                "id": record.id,
+                "data": item,
+                "removed_at": None,
+                "remote_updated_at": item.get("updated_at"),
+                "seen_at": now,
+            }
+        )
+
+
+def _write_page(ctx: SyncContext) -> None:
+    """The page's cache rows and links, one bulk statement each."""
+    if ctx.new_records:
+        # No RETURNING: on SQLite it would cost one statement per row. A record added now is
+        # listed once per run, so this run never needs its id.
+        db.session.execute(
+            RemoteRecord.__table__.insert(), [values for _, values in ctx.new_records]
+        )
+    if ctx.changed_records:
+        db.session.execute(sa.update(RemoteRecord), ctx.changed_records)
+    if ctx.new_links:
+        db.session.execute(RecordLink.__table__.insert(), ctx.new_links)
+    ctx.new_records, ctx.changed_records, ctx.new_links = [], [], []
 
 
 def _count(ctx: SyncContext, key: str, decision: Decision) -> None:
@@ -157,10 +240,22 @@ def run_section(
 
     A preview decides exactly as a real run does but writes only the run's own row.
     """
+    session = db.session()
+    # Page commits must not expire the objects held for matching: reloading them one by one
+    # after each page would cost a query per record.
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        _run_pages(run, client, sync, page_size)
+    finally:
+        session.expire_on_commit = expire_on_commit
+
+
+def _run_pages(run: SyncRun, client: AvantageClient, sync: SectionSync, page_size: int) -> None:
     ctx = SyncContext(run=run, integration=run.integration)
     scope = sync.scope(run)
     _load(ctx, sync, scope)
     started = utcnow()
+    seen: set[str] = set()
     run.done = 0
     run.updated = run.unchanged = 0
     pages = client.list_pages(
@@ -169,6 +264,7 @@ def run_section(
     for page in pages:
         for item in page.items:
             key = sync.key(item)
+            seen.add(key)
             ctx.remote_changed = _remote_changed(ctx, key, item)
             if not run.preview:
                 _cache(ctx, key, scope, item, started)
@@ -178,23 +274,47 @@ def run_section(
                 sync.apply(ctx, item, decision)
         if not run.preview:
             sync.after_page(ctx)
+            _write_page(ctx)
         run.done += len(page.items)
         runs.report_progress(run, total=page.total)
         db.session.commit()
         runs.check_cancelled(run)
     if run.full and not run.preview:
-        run.removed = _mark_removed(ctx, started)
+        run.removed = _mark_removed(ctx, seen, started)
     db.session.commit()
 
 
-def _mark_removed(ctx: SyncContext, started) -> int:
-    """After a full listing: records not seen any more are Retiré d'Avantage."""
+def _mark_removed(ctx: SyncContext, seen: set[str], now) -> int:
+    """After a full listing: records not listed any more are Retiré d'Avantage."""
+    removed = {
+        key: record
+        for key, record in ctx.cache.items()
+        if key not in seen and record.removed_at is None
+    }
+    if not removed:
+        return 0
+    db.session.execute(
+        sa.update(RemoteRecord),
+        [{"id": record.id, "removed_at": now} for record in removed.values()],
+    )
+    names = dict(
+        db.session.execute(
+            sa.select(RemoteRecord.key, RemoteRecord.data).where(
+                RemoteRecord.id.in_([record.id for record in removed.values()])
+            )
+        ).all()
+    )
     removed_linked = 0
-    for key, record in ctx.cache.items():
-        if record.seen_at < started and record.removed_at is None:
-            record.removed_at = started
-            link = ctx.links.get(key)
-            if link is not None and link.local_id is not None:
-                removed_linked += 1
-                runs.add_note(ctx.run, "removed", key, record.data.get("name") or key)
+    for key, record in removed.items():
+        record.removed_at = now
+        link = ctx.links.get(key)
+        if link is not None and link.local_id is not None:
+            removed_linked += 1
+            data = names.get(key) or {}
+            label = (
+                data.get("name")
+                or " ".join(filter(None, (data.get("first_name"), data.get("last_name"))))
+                or key
+            )
+            runs.add_note(ctx.run, "removed", key, f"{key.strip()} — {label}")
     return removed_linked

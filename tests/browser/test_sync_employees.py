@@ -1,0 +1,65 @@
+"""Synchroniser on Employés in a real browser, with a real worker processing the job."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from playwright.sync_api import expect
+
+from portal.extensions import db
+from portal.models import PartnerType
+from portal.services import integrations
+from tests.fixtures.queue import BackgroundWorker
+
+
+def test_sync_employees_watch_the_bar_and_find_a_placeholder(
+    page, live_server, make_user, sign_in, make_simulator, app, rq
+):
+    app.config["SYNC_PAGE_SIZE"] = 25
+    simulator = make_simulator(employees=300, latency_ms=120)
+    admin = make_user("superadmin", employee_number="9001")
+    integration = integrations.create_integration(
+        admin.company_id, admin, "AVANTAGE", PartnerType.AVANTAGE.value
+    )
+    integrations.save_access_point(
+        admin.company_id,
+        admin,
+        integration,
+        integrations.AccessPointData(
+            url=simulator.url,
+            username=simulator.user,
+            password=simulator.password,
+            encryption_key=simulator.key,
+        ),
+        allow_private=True,
+    )
+    db.session.commit()
+    sign_in(admin)
+    page.goto(f"{live_server}/parametres/integrations/{integration.id}")
+    page.get_by_role("link", name="Employés").click()
+
+    with BackgroundWorker(burst=False, jobs=1):
+        page.get_by_role("button", name="Synchroniser").click()
+        bar = page.locator("#sync-progress progress")
+        expect(bar).to_be_visible(timeout=15_000)
+        seen = set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if page.locator("#sync-progress.run-succeeded").count():
+                break
+            value = bar.get_attribute("value") if bar.count() else None
+            if value is not None:
+                seen.add(int(value))
+            time.sleep(0.1)
+        expect(page.locator("#sync-progress")).to_contain_text("Terminée", timeout=30_000)
+    assert len([value for value in seen if 0 < value < 300]) >= 2, seen  # it moved
+    expect(page.locator("#sync-progress [data-count='done']")).to_contain_text("300 / 300")
+    expect(page.locator(".toast").last).to_contain_text("Synchronisation Employés terminée")
+    expect(page.locator("#sync-history")).to_contain_text("Terminée")
+
+    page.get_by_role("link", name="Gestion des licences").click()
+    page.get_by_label("Adresse provisoire seulement").check()
+    page.get_by_role("button", name=re.compile("Filtrer")).click()
+    row = page.locator("tr", has_text="1011")  # every 11th Avantage employee has no e-mail
+    expect(row.get_by_text("Courriel à compléter")).to_be_visible()
