@@ -19,9 +19,18 @@ from rq.job import Job, JobStatus
 from portal.avantage import AvantageError
 from portal.errors import PortalError
 from portal.extensions import db, queue
-from portal.models import Integration, Project, RunStatus, SyncRun, SyncSection, User
+from portal.models import (
+    BatchStatus,
+    ExportBatch,
+    Integration,
+    Project,
+    RunStatus,
+    SyncRun,
+    SyncSection,
+    User,
+)
 from portal.models.base import utcnow
-from portal.services import avantage_access, runs, sync
+from portal.services import avantage_access, export_run, runs, sync
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +48,35 @@ def _app() -> Flask:
     from portal import create_app
 
     return create_app()
+
+
+def _enqueue(function: str, object_id: int, job_id: str, description: str) -> None:
+    """Queue a job by dotted path with its one id argument; RQ retries transient failures."""
+    config = current_app.config
+    queue.queue.enqueue(
+        function,
+        object_id,
+        job_id=job_id,
+        retry=Retry(
+            max=len(SYNC_RETRY_INTERVALS),
+            interval=config.get("SYNC_RETRY_INTERVALS", SYNC_RETRY_INTERVALS),
+        ),
+        job_timeout=config.get("SYNC_JOB_TIMEOUT", 3600),
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+        description=description,
+    )
+
+
+def _job_lost(job_id: str) -> bool:
+    """True when the queue no longer has a job that should be waiting (Redis restarted…)."""
+    try:
+        job = Job.fetch(job_id, connection=queue.connection)
+    except NoSuchJobError:
+        return True
+    except RedisError:
+        return False  # cannot tell now; the page says the queue is unreachable
+    return job.get_status(refresh=True) in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED)
 
 
 def sync_job_id(run: SyncRun) -> str:
@@ -69,18 +107,11 @@ def start_sync(
     if not created:
         return run
     try:
-        queue.queue.enqueue(
+        _enqueue(
             "portal.jobs.run_sync",
             run.id,
-            job_id=sync_job_id(run),
-            retry=Retry(
-                max=len(SYNC_RETRY_INTERVALS),
-                interval=current_app.config.get("SYNC_RETRY_INTERVALS", SYNC_RETRY_INTERVALS),
-            ),
-            job_timeout=current_app.config.get("SYNC_JOB_TIMEOUT", 3600),
-            result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
-            description=f"sync {section.value} integration {integration.id}",
+            sync_job_id(run),
+            f"sync {section.value} integration {integration.id}",
         )
     except RedisError:
         log.exception("cannot enqueue sync run %s", run.id)
@@ -111,20 +142,8 @@ def refresh(run: SyncRun) -> SyncRun:
     """Detect a run whose worker died or whose job the queue lost, before showing it."""
     if run.status.active:
         _reap(run.company_id)
-        if run.status == RunStatus.QUEUED and not run.error:
-            try:
-                job = Job.fetch(sync_job_id(run), connection=queue.connection)
-                lost = job.get_status(refresh=True) in (
-                    JobStatus.FAILED,
-                    JobStatus.CANCELED,
-                    JobStatus.STOPPED,
-                )
-            except NoSuchJobError:
-                lost = True
-            except RedisError:
-                lost = False  # cannot tell now; the page says the queue is unreachable
-            if lost and run.status == RunStatus.QUEUED:
-                runs.mark_abandoned(run, runs.LOST)
+        if run.status == RunStatus.QUEUED and not run.error and _job_lost(sync_job_id(run)):
+            runs.mark_abandoned(run, runs.LOST)
         db.session.commit()
     return run
 
@@ -172,10 +191,89 @@ def run_sync(run_id: int) -> None:
                 db.session.commit()
                 raise  # RQ queues the next attempt after its interval
             runs.fail(run, error)
+        except PortalError as error:  # e.g. the project was unlinked while the run waited
+            db.session.rollback()
+            runs.fail(run, runs.portal_error_report(error))
         except Exception:
             db.session.rollback()
             log.exception("sync run %s failed", run_id)
             runs.fail(run, runs.UNEXPECTED)
+            db.session.commit()
+            raise
+        db.session.commit()
+
+
+# --- Exportation vers la paie ------------------------------------------------------------------
+
+
+def export_job_id(batch: ExportBatch) -> str:
+    return f"export-batch-{batch.id}-{batch.attempts}"
+
+
+def start_export(batch: ExportBatch) -> None:
+    """Queue the batch's run (a new batch, or an interrupted one to resume)."""
+    batch.status, batch.error = BatchStatus.QUEUED, None
+    db.session.commit()
+    try:
+        _enqueue(
+            "portal.jobs.run_export", batch.id, export_job_id(batch), f"export batch {batch.id}"
+        )
+    except RedisError:
+        log.exception("cannot enqueue export batch %s", batch.id)
+        export_run.fail(batch, runs.QUEUE_DOWN)
+        db.session.commit()
+        raise QueueUnavailableError(
+            _(
+                "La file des tâches (Redis) est injoignable : rien n'a été envoyé à Avantage "
+                "et les feuilles restent disponibles. Réessayez dans un moment."
+            )
+        ) from None
+
+
+def refresh_export(batch: ExportBatch) -> ExportBatch:
+    """Detect a batch whose worker died (it becomes Interrompu, to be resumed)."""
+    if batch.status == BatchStatus.SENDING:
+        stale_after = current_app.config.get("SYNC_STALE_SECONDS", 120)
+        if export_run.interrupt_stale(batch.company_id, stale_after):
+            db.session.commit()
+    elif batch.status == BatchStatus.QUEUED and not batch.error and _job_lost(export_job_id(batch)):
+        export_run.fail(batch, runs.LOST)
+        db.session.commit()
+    return batch
+
+
+def run_export(batch_id: int) -> None:
+    """RQ job: send one export batch (asking Avantage first what it already has)."""
+    with _app().app_context():
+        batch = db.session.get(ExportBatch, batch_id)
+        if batch is None or batch.status not in (BatchStatus.QUEUED, BatchStatus.SENDING):
+            return  # already over, or superseded by a resumed run
+        point = batch.integration.default_access_point
+        if point is None:
+            export_run.fail(batch, runs.NO_ACCESS_POINT)
+            db.session.commit()
+            return
+        try:
+            client = avantage_access.open_client(
+                point, retries=current_app.config.get("SYNC_CLIENT_RETRIES", 3)
+            )
+            with client:
+                export_run.send(batch, client)
+        except AvantageError as error:
+            db.session.rollback()
+            job = get_current_job()
+            if error.transient and job is not None and (job.retries_left or 0) > 0:
+                batch.status, batch.error = (
+                    BatchStatus.QUEUED,
+                    {**runs.error_report(error), "retrying": True},
+                )
+                db.session.commit()
+                raise
+            export_run.fail(batch, error)
+        except Exception:
+            db.session.rollback()
+            log.exception("export batch %s failed", batch_id)
+            export_run.fail(batch, runs.UNEXPECTED)
             db.session.commit()
             raise
         db.session.commit()

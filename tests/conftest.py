@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.factories",
     "tests.fixtures.queue",
+    "tests.fixtures.export_world",
     "tests.simulator_fixtures",
 ]
 

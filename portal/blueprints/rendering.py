@@ -22,7 +22,7 @@ def page_or_fragment(
 
 def fragment_with_toast(
     template: str,
-    message: str,
+    toast_message: str,
     level: str = "success",
     *,
     retarget: str | None = None,
@@ -31,5 +31,5 @@ def fragment_with_toast(
     """A fragment response that also shows a toast (HX-Trigger), optionally swapped elsewhere."""
     extra = {"retarget": retarget, "reswap": "outerHTML"} if retarget else {}
     return make_response(
-        render_template(template, **context), trigger=toast(message, level), **extra
+        render_template(template, **context), trigger=toast(toast_message, level), **extra
     )

@@ -11,6 +11,7 @@ from portal.models.enums import (
     TimesheetPermission,
     TimesheetStatus,
 )
+from portal.models.export import BatchStatus, ExportBatch, ExportLine
 from portal.models.integration import AccessPoint, Integration, PartnerType
 from portal.models.sync import (
     LinkMethod,
@@ -28,10 +29,13 @@ __all__ = [
     "AccessPoint",
     "Activity",
     "AuditEvent",
+    "BatchStatus",
     "Company",
     "ExpenseKind",
     "ExpenseLine",
     "ExpenseType",
+    "ExportBatch",
+    "ExportLine",
     "HourLine",
     "HourType",
     "Integration",

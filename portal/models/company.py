@@ -77,6 +77,11 @@ class User(UserMixin, TenantMixin, TimestampMixin, db.Model):
         """Superadmin counts only with a management licence (DESIGN: 'Superadmin manager')."""
         return self.is_manager and self.is_superadmin
 
+    @property
+    def is_timesheet_admin(self) -> bool:
+        """Admin on timesheets: freezes them and sends them to payroll."""
+        return self.has_timesheet_permission(TimesheetPermission.ADMIN)
+
     def has_timesheet_permission(self, level: TimesheetPermission) -> bool:
         return self.active and self.timesheet_permission.at_least(level)
 

@@ -29,6 +29,16 @@ def _sheet_of(session: Session, line: HourLine | ExpenseLine) -> Timesheet | Non
     return None
 
 
+#: What the export may still record on a frozen sheet: which batch sends it, and the last
+#: one Avantage accepted. Nothing about the hours themselves.
+EXPORT_BOOKKEEPING = frozenset({"export_lock_id", "last_export_id", "updated_at"})
+
+
+def _changed_attributes(obj: Timesheet) -> set[str]:
+    state = sa.inspect(obj)
+    return {attr.key for attr in state.attrs if attr.history.has_changes()}
+
+
 @event.listens_for(Session, "before_flush")
 def refuse_changes_to_frozen_timesheets(session: Session, flush_context, instances) -> None:
     """A frozen (Gelée) sheet and its lines are never written again, by any code path."""
@@ -37,9 +47,9 @@ def refuse_changes_to_frozen_timesheets(session: Session, flush_context, instanc
             sheet = _sheet_of(session, obj)
             if sheet is not None and _persisted_status(sheet) == TimesheetStatus.FROZEN:
                 raise TimesheetLockedError()
-        elif (
-            isinstance(obj, Timesheet)
-            and _persisted_status(obj) == TimesheetStatus.FROZEN
-            and (obj in session.deleted or session.is_modified(obj, include_collections=False))
-        ):
-            raise TimesheetLockedError()
+        elif isinstance(obj, Timesheet) and _persisted_status(obj) == TimesheetStatus.FROZEN:
+            if obj in session.deleted:
+                raise TimesheetLockedError()
+            changed = _changed_attributes(obj) - {"export_lock", "last_export"}
+            if changed - EXPORT_BOOKKEEPING:
+                raise TimesheetLockedError()

@@ -29,10 +29,20 @@ class Timesheet(TenantMixin, TimestampMixin, db.Model):
     rejection_reason: Mapped[str | None] = mapped_column(sa.String(500))
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     frozen_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: The export batch sending this sheet now: no edit, transition or second send meanwhile.
+    export_lock_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("export_batch.id", use_alter=True, ondelete="SET NULL")
+    )
+    #: The last batch Avantage accepted with this sheet (the badge on the sheet).
+    last_export_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("export_batch.id", use_alter=True, ondelete="SET NULL")
+    )
 
     employee = relationship("User", foreign_keys=[employee_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     frozen_by = relationship("User", foreign_keys=[frozen_by_id])
+    export_lock = relationship("ExportBatch", foreign_keys=[export_lock_id])
+    last_export = relationship("ExportBatch", foreign_keys=[last_export_id])
     hour_lines: Mapped[list[HourLine]] = relationship(
         back_populates="timesheet",
         order_by="(HourLine.work_date, HourLine.id)",

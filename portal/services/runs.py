@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from portal.avantage import AvantageError
-from portal.errors import NotFoundError
+from portal.errors import NotFoundError, PortalError
 from portal.models import Integration, Project, RunStatus, SyncRun, SyncSection, User, db
 from portal.models.base import utcnow
 from portal.services import audit
@@ -208,6 +208,18 @@ def error_report(error: AvantageError) -> dict:
         "message_en": error.message_en,
         "fix_fr": error.fix_fr,
         "fix_en": error.fix_en,
+    }
+
+
+def portal_error_report(error: PortalError) -> dict:
+    """One of our own refusals (already in the worker's language) as a run's error."""
+    message = str(error.message)
+    return {
+        "type": type(error).__name__,
+        "message_fr": message,
+        "message_en": message,
+        "fix_fr": "",
+        "fix_en": "",
     }
 
 

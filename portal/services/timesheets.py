@@ -201,7 +201,11 @@ def open_week(company_id: int, actor: User, employee: User, day: date) -> Timesh
 
 
 def can_edit(sheet: Timesheet, actor: User) -> bool:
-    return sheet.status in EDITABLE and (sheet.employee_id == actor.id or is_reviewer(actor))
+    return (
+        sheet.status in EDITABLE
+        and sheet.export_lock_id is None
+        and (sheet.employee_id == actor.id or is_reviewer(actor))
+    )
 
 
 def ensure_editable(company_id: int, actor: User, sheet: Timesheet) -> None:
@@ -212,6 +216,7 @@ def ensure_editable(company_id: int, actor: User, sheet: Timesheet) -> None:
         raise PermissionDeniedError(_("Vous ne pouvez modifier que vos propres feuilles de temps."))
     if sheet.status == TimesheetStatus.FROZEN:
         raise TimesheetLockedError()
+    ensure_not_being_sent(sheet)
     if sheet.status not in EDITABLE:
         raise TimesheetLockedError(
             _(
@@ -222,12 +227,23 @@ def ensure_editable(company_id: int, actor: User, sheet: Timesheet) -> None:
         )
 
 
+def ensure_not_being_sent(sheet: Timesheet) -> None:
+    """A sheet in an export batch that has not ended is locked against any change."""
+    if sheet.export_lock_id is not None:
+        raise TimesheetLockedError(
+            _(
+                "Cette feuille de temps est en cours d'envoi à Avantage : elle ne peut pas être "
+                "modifiée avant la fin de l'envoi. Consultez la page des lots envoyés."
+            )
+        )
+
+
 # --- the status flow -------------------------------------------------------------------------
 
 
 def available_actions(sheet: Timesheet, actor: User) -> list[str]:
     """The transitions ``actor`` may apply to ``sheet`` now, for the buttons of the page."""
-    if sheet.id is None:
+    if sheet.id is None or sheet.export_lock_id is not None:
         return []
     actions = []
     reviewer = is_reviewer(actor)
@@ -256,6 +272,7 @@ def _authorize(company_id: int, actor: User, sheet: Timesheet, action: str) -> N
         )
     if sheet.status == TimesheetStatus.FROZEN:
         raise TimesheetLockedError()
+    ensure_not_being_sent(sheet)
     if action not in available_actions(sheet, actor):
         raise ConflictError(
             _(

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("timesheets", __name__, url_prefix="/feuilles-de-temps")
 
-from portal.blueprints.timesheets import lines, sheets, status  # noqa: E402,F401  (routes)
+from portal.blueprints.timesheets import export, lines, sheets, status  # noqa: E402,F401

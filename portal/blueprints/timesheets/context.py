@@ -36,7 +36,7 @@ def employee(employee_id: int) -> User:
 def monday(text: str) -> date:
     """The Monday of the day in the URL (404 when it is not a date)."""
     day = forms.parse_day(text)
-    if day is None:
+    if day is None or not 1 < day.year < 9999:  # the week around it must exist too
         abort(404)
     return timesheets.week_start_of(day)
 

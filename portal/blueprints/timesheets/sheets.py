@@ -14,11 +14,11 @@ from portal.services import timesheets
 MAX_PAGE = 10_000
 
 
-def _status(value: str | None) -> TimesheetStatus | None:
+def status_of(value: str | None) -> TimesheetStatus | None:
     return TimesheetStatus(value) if value in TimesheetStatus._value2member_map_ else None
 
 
-def _positive(value: int | None) -> int | None:
+def positive(value: int | None) -> int | None:
     return value if value is not None and value > 0 else None
 
 
@@ -32,9 +32,9 @@ def index():
         company_id,
         current_user,
         week_start=filters.week.data,
-        employee_id=_positive(filters.employee_id.data) if filters.employee_id else None,
-        status=_status(filters.status.data),
-        project_id=_positive(filters.project_id.data),
+        employee_id=positive(filters.employee_id.data) if filters.employee_id else None,
+        status=status_of(filters.status.data),
+        project_id=positive(filters.project_id.data),
         page=page,
         per_page=current_app.config["PAGE_SIZE"],
     )
@@ -58,7 +58,7 @@ def open_week():
     """« Ma semaine » and the week picker: a day (today by default), whose (self by default)."""
     form = forms.week_form(current_user.company_id, current_user, args=request.args)
     day = form.day.data or forms.today()
-    employee_id = _positive(form.employee_id.data) if form.employee_id else None
+    employee_id = positive(form.employee_id.data) if form.employee_id else None
     return redirect(
         url_for(
             "timesheets.week",

@@ -1,0 +1,367 @@
+"""Exportation vers la paie: which lines would go to Avantage, what blocks them, the batch.
+
+``plan`` turns timesheets into the exact AVTCP/1 lines (preview) and lists every line that
+cannot be sent (preflight); ``create_batch`` freezes those lines into an ExportBatch and
+locks its sheets, so that two clicks, two tabs or two users never send a sheet twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from portal.errors import NotFoundError, ValidationError
+from portal.models import (
+    Activity,
+    ExpenseKind,
+    ExpenseLine,
+    ExpenseType,
+    HourLine,
+    HourType,
+    Integration,
+    Project,
+    RecordLink,
+    SyncSection,
+    Timesheet,
+    TimesheetStatus,
+    Trade,
+    db,
+)
+from portal.services import catalog
+
+#: Only these sheets can be sent.
+SENDABLE = (TimesheetStatus.VALIDATED, TimesheetStatus.FROZEN)
+#: The AVTCP/1 field that carries an earning line's value, by the expense type's kind.
+VALUE_FIELDS = {
+    ExpenseKind.AMOUNT: "amount",
+    ExpenseKind.QUANTITY: "quantity",
+    ExpenseKind.HOURS: "hours",
+}
+
+
+@dataclass
+class Problem:
+    """A reason a sheet (or one of its lines) cannot be sent, and where to fix it."""
+
+    sheet: Timesheet
+    message: str
+    #: employee | project | activity | trade | hour_type | earning | sheet | batch | resend
+    fix: str
+    target_id: int | None = None
+    #: The day of the line concerned (None: the whole sheet).
+    work_date: date | None = None
+
+
+@dataclass
+class PlannedLine:
+    sheet: Timesheet
+    payload: dict[str, Any]
+    hour_line_id: int | None = None
+    expense_line_id: int | None = None
+
+
+@dataclass
+class Plan:
+    sheets: list[Timesheet]
+    lines: list[PlannedLine] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def hours(self) -> Decimal:
+        return sum(
+            (
+                Decimal(line.payload["hours"])
+                for line in self.lines
+                if line.payload["kind"] == "hours"
+            ),
+            Decimal("0.00"),
+        )
+
+
+def _links(integration: Integration) -> dict[SyncSection, dict[int, str]]:
+    """Portal id → Avantage key, per section, for the integration's linked records."""
+    links: dict[SyncSection, dict[int, str]] = defaultdict(dict)
+    rows = db.session.execute(
+        sa.select(RecordLink.entity, RecordLink.local_id, RecordLink.remote_key).where(
+            RecordLink.integration_id == integration.id, RecordLink.local_id.is_not(None)
+        )
+    )
+    for entity, local_id, remote_key in rows:
+        links[entity][local_id] = remote_key
+    return links
+
+
+def get_sheets(company_id: int, sheet_ids: list[int]) -> list[Timesheet]:
+    """The company's sheets with these ids, in a stable order; NotFound if one is missing."""
+    ids = sorted({sheet_id for sheet_id in sheet_ids if 0 < sheet_id < 2**31})
+    if not ids:
+        raise ValidationError(message=_("Cochez au moins une feuille de temps à envoyer."))
+    sheets = list(
+        db.session.scalars(
+            db.select(Timesheet)
+            .where(Timesheet.company_id == company_id, Timesheet.id.in_(ids))
+            .options(joinedload(Timesheet.employee), joinedload(Timesheet.last_export))
+            .order_by(Timesheet.week_start, Timesheet.employee_id, Timesheet.id)
+        )
+    )
+    if len(sheets) != len(ids):
+        raise NotFoundError()
+    return sheets
+
+
+class _Names:
+    """The codes and names an error message quotes, looked up once per plan."""
+
+    def __init__(self, company_id: int) -> None:
+        def by_id(model, *columns):
+            return {
+                row[0]: row[1:]
+                for row in db.session.execute(
+                    sa.select(model.id, *columns).where(model.company_id == company_id)
+                )
+            }
+
+        self.projects = by_id(Project, Project.number)
+        self.activities = by_id(Activity, Activity.code)
+        self.trades = by_id(Trade, Trade.code)
+        self.hour_types = by_id(HourType, HourType.name)
+        self.expense_types = by_id(ExpenseType, ExpenseType.name, ExpenseType.kind)
+
+
+def _line_rows(model, sheet_ids: list[int], *columns):
+    """The lines of these sheets as plain rows, in date order (no ORM objects: a batch can
+    hold tens of thousands)."""
+    rows = defaultdict(list)
+    query = (
+        sa.select(
+            model.timesheet_id,
+            model.id,
+            model.work_date,
+            model.project_id,
+            model.activity_id,
+            *columns,
+        )
+        .where(model.timesheet_id.in_(sheet_ids))
+        .order_by(model.work_date, model.id)
+    )
+    for row in db.session.execute(query):
+        rows[row.timesheet_id].append(row)
+    return rows
+
+
+def plan(integration: Integration, sheets: list[Timesheet]) -> Plan:
+    """The lines these sheets would send, and everything that stops a line (preflight)."""
+    result = Plan(sheets=sheets)
+    links = _links(integration)
+    names = _Names(integration.company_id)
+    regular = catalog.regular_hour_type(integration.company_id)
+    ids = [sheet.id for sheet in sheets]
+    hour_rows = _line_rows(HourLine, ids, HourLine.trade_id, HourLine.hour_type_id, HourLine.hours)
+    expense_rows = _line_rows(
+        ExpenseLine,
+        ids,
+        ExpenseLine.expense_type_id,
+        ExpenseLine.amount,
+        ExpenseLine.quantity,
+        ExpenseLine.hours,
+    )
+    for sheet in sheets:
+        employee = _check_sheet(result, links, sheet)
+        if employee is None:
+            continue
+        for row in hour_rows[sheet.id]:
+            _plan_hours(result, links, names, regular, sheet, employee, row)
+        for row in expense_rows[sheet.id]:
+            _plan_expense(result, links, names, sheet, employee, row)
+    return result
+
+
+def _check_sheet(result: Plan, links, sheet: Timesheet) -> str | None:
+    """The sheet's Avantage employee number, or None after noting why it cannot go."""
+    if sheet.status not in SENDABLE:
+        result.errors.append(
+            Problem(
+                sheet,
+                _(
+                    "La feuille est %(status)s : seules les feuilles validées ou gelées "
+                    "peuvent être envoyées.",
+                    status=sheet.status.label.lower(),
+                ),
+                "sheet",
+                sheet.id,
+            )
+        )
+        return None
+    if sheet.export_lock_id is not None:
+        result.errors.append(
+            Problem(
+                sheet,
+                _("La feuille est déjà en cours d'envoi (lot n° %(id)d).", id=sheet.export_lock_id),
+                "batch",
+                sheet.export_lock_id,
+            )
+        )
+        return None
+    if sheet.last_export_id is not None:
+        result.warnings.append(
+            Problem(
+                sheet,
+                _(
+                    "Déjà envoyée à Avantage (lot %(batch)s) : l'envoyer de nouveau crée "
+                    "ses heures une seconde fois dans Avantage.",
+                    batch=sheet.last_export.avantage_batch or sheet.last_export_id,
+                ),
+                "resend",
+                sheet.last_export_id,
+            )
+        )
+    employee = links[SyncSection.EMPLOYEES].get(sheet.employee_id)
+    if employee is None:
+        result.errors.append(
+            Problem(
+                sheet,
+                _(
+                    "L'employé %(name)s n'est lié à aucun employé d'Avantage.",
+                    name=sheet.employee.full_name,
+                ),
+                "employee",
+                sheet.employee_id,
+            )
+        )
+    return employee
+
+
+def _place(result: Plan, links, names: _Names, sheet, row) -> tuple[str, str] | None:
+    """The Avantage project id and activity code of a line, or None after noting why."""
+    project = links[SyncSection.PROJECTS].get(row.project_id)
+    number = names.projects.get(row.project_id, ("?",))[0]
+    if project is None:
+        result.errors.append(
+            Problem(
+                sheet,
+                _("Le projet %(number)s n'est lié à aucun projet d'Avantage.", number=number),
+                "project",
+                row.project_id,
+                row.work_date,
+            )
+        )
+        return None
+    activity = links[SyncSection.ACTIVITIES].get(row.activity_id)
+    if activity is None or activity.split("|", 1)[0] != project:
+        result.errors.append(
+            Problem(
+                sheet,
+                _(
+                    "L'activité %(code)s du projet %(number)s n'est pas synchronisée avec "
+                    "Avantage.",
+                    code=names.activities.get(row.activity_id, ("?",))[0],
+                    number=number,
+                ),
+                "activity",
+                row.project_id,
+                row.work_date,
+            )
+        )
+        return None
+    return project, activity.split("|", 1)[1]
+
+
+def _plan_hours(result: Plan, links, names: _Names, regular, sheet, employee: str, row) -> None:
+    place = _place(result, links, names, sheet, row)
+    trade = links[SyncSection.TRADES].get(row.trade_id)
+    if trade is None:
+        result.errors.append(
+            Problem(
+                sheet,
+                _(
+                    "Le métier %(code)s n'est lié à aucun métier d'Avantage.",
+                    code=names.trades.get(row.trade_id, ("?",))[0],
+                ),
+                "trade",
+                row.trade_id,
+                row.work_date,
+            )
+        )
+    hour_type_id = row.hour_type_id or (regular.id if regular else None)
+    avantage_type = links[SyncSection.HOUR_TYPES].get(hour_type_id)
+    if avantage_type is None:
+        name = names.hour_types.get(hour_type_id, (_("régulier"),))[0]
+        result.errors.append(
+            Problem(
+                sheet,
+                _(
+                    "Le type d'heures « %(name)s » n'est associé à aucun type d'heures d'Avantage.",
+                    name=name,
+                ),
+                "hour_type",
+                hour_type_id,
+                row.work_date,
+            )
+        )
+    if place is None or trade is None or avantage_type is None:
+        return
+    result.lines.append(
+        PlannedLine(
+            sheet,
+            {
+                "kind": "hours",
+                "employee": employee,
+                "date": row.work_date.isoformat(),
+                "project": place[0],
+                "activity": place[1],
+                "trade": trade,
+                "hour_type": avantage_type,
+                "hours": f"{row.hours:.2f}",
+            },
+            hour_line_id=row.id,
+        )
+    )
+
+
+def _plan_expense(result: Plan, links, names: _Names, sheet, employee: str, row) -> None:
+    place = _place(result, links, names, sheet, row)
+    earning = links[SyncSection.EARNINGS].get(row.expense_type_id)
+    name, kind = names.expense_types.get(row.expense_type_id, ("?", ExpenseKind.AMOUNT))
+    if earning is None:
+        result.errors.append(
+            Problem(
+                sheet,
+                _(
+                    "La dépense ou prime « %(name)s » n'est associée à aucun gain d'Avantage.",
+                    name=name,
+                ),
+                "earning",
+                row.expense_type_id,
+                row.work_date,
+            )
+        )
+    if place is None or earning is None:
+        return
+    value = {
+        ExpenseKind.AMOUNT: row.amount,
+        ExpenseKind.QUANTITY: row.quantity,
+        ExpenseKind.HOURS: row.hours,
+    }[kind]
+    result.lines.append(
+        PlannedLine(
+            sheet,
+            {
+                "kind": "earning",
+                "employee": employee,
+                "date": row.work_date.isoformat(),
+                "project": place[0],
+                "activity": place[1],
+                "earning": earning,
+                VALUE_FIELDS[kind]: f"{value:.2f}",
+            },
+            expense_line_id=row.id,
+        )
+    )

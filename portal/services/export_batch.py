@@ -1,0 +1,116 @@
+"""Creating an export batch: its lines frozen as they will be sent, its sheets locked so that
+two clicks, two tabs or two users never send a sheet twice."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from portal.errors import ConflictError, PortalError, ValidationError
+from portal.models import ExportBatch, ExportLine, Integration, Timesheet, User, db
+from portal.services import audit
+from portal.services.export import plan
+
+
+class ResendNotConfirmedError(PortalError):
+    """Some sheets were already sent: the user must confirm sending their hours again."""
+
+
+def create_batch(
+    company_id: int,
+    actor: User,
+    integration: Integration,
+    sheets: list[Timesheet],
+    *,
+    confirm_resend: bool,
+    resend_of: ExportBatch | None = None,
+) -> tuple[ExportBatch, bool]:
+    """Freeze the lines into a new batch and lock its sheets (the caller commits).
+
+    Returns (batch, created): a double click on the same sheets finds the batch already
+    sending them.
+    """
+    locks = {sheet.export_lock_id for sheet in sheets}
+    if len(locks) == 1 and None not in locks:
+        batch = db.session.get(ExportBatch, locks.pop())
+        if batch is not None and not batch.status.final:
+            return batch, False
+    result = plan(integration, sheets)
+    if result.errors:
+        raise ValidationError(
+            message=_(
+                "%(n)d ligne(s) ne peuvent pas être envoyées : corrigez-les d'abord "
+                "(voir l'aperçu).",
+                n=len(result.errors),
+            )
+        )
+    if result.warnings and not confirm_resend:
+        raise ResendNotConfirmedError(
+            _(
+                "Certaines feuilles ont déjà été envoyées. Confirmez que vous voulez créer leurs "
+                "heures une seconde fois dans Avantage."
+            )
+        )
+    if not result.lines:
+        raise ValidationError(message=_("Ces feuilles n'ont aucune ligne à envoyer."))
+    batch = ExportBatch(
+        company_id=company_id,
+        integration_id=integration.id,
+        requested_by_id=actor.id,
+        resend_of_id=resend_of.id if resend_of else None,
+        sheet_count=len(sheets),
+        line_count=len(result.lines),
+        hours_total=result.hours,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    _lock(batch, sheets)
+    db.session.execute(
+        ExportLine.__table__.insert(),
+        [
+            {
+                "batch_id": batch.id,
+                "line_no": number,
+                "timesheet_id": line.sheet.id,
+                "payload": {"line": number, **line.payload},
+                "hour_line_id": line.hour_line_id,
+                "expense_line_id": line.expense_line_id,
+            }
+            for number, line in enumerate(result.lines, start=1)
+        ],
+    )
+    audit.record(
+        company_id,
+        actor,
+        "export.create",
+        batch,
+        _(
+            "Lot de %(sheets)d feuille(s), %(lines)d ligne(s) créé",
+            sheets=len(sheets),
+            lines=len(result.lines),
+        ),
+        sheets=[sheet.id for sheet in sheets],
+        resend_of=resend_of.id if resend_of else None,
+    )
+    return batch, True
+
+
+def _lock(batch: ExportBatch, sheets: list[Timesheet]) -> None:
+    """Take every sheet for this batch in one conditional statement, or none of them."""
+    ids = [sheet.id for sheet in sheets]
+    taken = db.session.execute(
+        sa.update(Timesheet)
+        .where(Timesheet.id.in_(ids), Timesheet.export_lock_id.is_(None))
+        .values(export_lock_id=batch.id)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != len(ids):
+        db.session.rollback()
+        raise ConflictError(
+            _(
+                "Certaines de ces feuilles viennent d'être envoyées par quelqu'un d'autre. "
+                "Rechargez la page pour voir leur état."
+            )
+        )
+    for sheet in sheets:
+        db.session.expire(sheet, ["export_lock_id", "export_lock"])
