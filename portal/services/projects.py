@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 
 from portal.errors import NotFoundError, ValidationError
-from portal.models import Activity, Project, ProjectStatus, User, db
+from portal.models import (
+    Activity,
+    HourLine,
+    Project,
+    ProjectStatus,
+    Timesheet,
+    TimesheetStatus,
+    User,
+    db,
+)
 from portal.services import audit
 from portal.services.text import clean, normalise_code
 
@@ -19,6 +29,8 @@ MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
 #: Longer searches match nothing useful; the cut keeps the LIKE pattern small.
 MAX_SEARCH_LENGTH = 100
+#: The timesheets whose hours count as entered on a project: not drafts, not rejected sheets.
+RECORDED_STATUSES = (TimesheetStatus.SUBMITTED, TimesheetStatus.VALIDATED, TimesheetStatus.FROZEN)
 
 
 @dataclass
@@ -230,3 +242,19 @@ def set_activity_active(company_id: int, actor: User, activity: Activity, active
         f"{activity.project.number} / {activity.label}",
     )
     return activity
+
+
+def recorded_hours(company_id: int, project: Project) -> dict[int, Decimal]:
+    """Hours entered on each activity of ``project`` (by activity id), in the company's
+    submitted, validated and frozen timesheets."""
+    rows = db.session.execute(
+        db.select(HourLine.activity_id, sa.func.sum(HourLine.hours))
+        .join(Timesheet, Timesheet.id == HourLine.timesheet_id)
+        .where(
+            Timesheet.company_id == company_id,
+            Timesheet.status.in_(RECORDED_STATUSES),
+            HourLine.project_id == project.id,
+        )
+        .group_by(HourLine.activity_id)
+    )
+    return {activity_id: Decimal(total) for activity_id, total in rows}

@@ -6,4 +6,8 @@ from flask import Blueprint
 
 bp = Blueprint("project_admin", __name__, url_prefix="/projets")
 
-from portal.blueprints.project_admin import activities, projects  # noqa: E402,F401  (routes)
+from portal.blueprints.project_admin import (  # noqa: E402,F401  (routes)
+    activities,
+    integration,
+    projects,
+)

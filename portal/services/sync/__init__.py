@@ -8,7 +8,7 @@ from portal.services.sync.engine import SectionSync, run_section
 
 def section_sync(section: SyncSection) -> SectionSync:
     """The sync of ``section``."""
-    from portal.services.sync import employees, projects, reference, trades
+    from portal.services.sync import activities, budget, employees, projects, reference, trades
 
     syncs = {
         SyncSection.EMPLOYEES: employees.EmployeeSync,
@@ -16,6 +16,8 @@ def section_sync(section: SyncSection) -> SectionSync:
         SyncSection.PROJECTS: projects.ProjectListSync,
         SyncSection.HOUR_TYPES: reference.HourTypeSync,
         SyncSection.EARNINGS: reference.EarningSync,
+        SyncSection.ACTIVITIES: activities.ActivitySync,
+        SyncSection.BUDGET: budget.BudgetSync,
     }
     return syncs[section]()
 
