@@ -7,9 +7,7 @@ import time
 
 from playwright.sync_api import expect
 
-from portal.extensions import db
-from portal.models import PartnerType
-from portal.services import integrations
+from tests.fixtures.factories import connect_avantage
 from tests.fixtures.queue import BackgroundWorker
 
 
@@ -19,22 +17,7 @@ def test_sync_employees_watch_the_bar_and_find_a_placeholder(
     app.config["SYNC_PAGE_SIZE"] = 25
     simulator = make_simulator(employees=300, latency_ms=120)
     admin = make_user("superadmin", employee_number="9001")
-    integration = integrations.create_integration(
-        admin.company_id, admin, "AVANTAGE", PartnerType.AVANTAGE.value
-    )
-    integrations.save_access_point(
-        admin.company_id,
-        admin,
-        integration,
-        integrations.AccessPointData(
-            url=simulator.url,
-            username=simulator.user,
-            password=simulator.password,
-            encryption_key=simulator.key,
-        ),
-        allow_private=True,
-    )
-    db.session.commit()
+    integration = connect_avantage(admin, simulator)
     sign_in(admin)
     page.goto(f"{live_server}/parametres/integrations/{integration.id}")
     page.get_by_role("link", name="Employés").click()

@@ -7,8 +7,8 @@ import pytest
 
 from portal import jobs
 from portal.extensions import db
-from portal.models import PartnerType, SyncRun, SyncSection
-from portal.services import integrations
+from portal.models import SyncRun, SyncSection
+from tests.fixtures.factories import connect_avantage
 from tests.fixtures.queue import work
 
 
@@ -22,23 +22,7 @@ def connect(superadmin):
     """Give the company an Avantage integration aimed at ``simulator``."""
 
     def connect_to(simulator):
-        integration = integrations.create_integration(
-            superadmin.company_id, superadmin, "AVANTAGE", PartnerType.AVANTAGE.value
-        )
-        integrations.save_access_point(
-            superadmin.company_id,
-            superadmin,
-            integration,
-            integrations.AccessPointData(
-                url=simulator.url,
-                username=simulator.user,
-                password=simulator.password,
-                encryption_key=simulator.key or "",
-            ),
-            allow_private=True,
-        )
-        db.session.commit()
-        return integration
+        return connect_avantage(superadmin, simulator)
 
     return connect_to
 
