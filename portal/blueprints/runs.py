@@ -67,7 +67,10 @@ def render_progress(run: SyncRun, *, polling: bool):
     """The progress partial; when a polled run has ended: status 286 and the summary toast."""
     body = render_template("partials/run_progress.html", run=run)
     if polling and not run.status.active:
-        return make_response(body, STOP_POLLING, trigger=summary_toast(run))
+        # The toast, and an event the section's console and history refresh on.
+        return make_response(
+            body, STOP_POLLING, trigger={**summary_toast(run), "sync-finished": run.id}
+        )
     return body
 
 

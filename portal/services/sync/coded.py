@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from portal.models import LinkMethod, db
 from portal.services.sync.engine import Decision, SectionSync, SyncContext
 from portal.services.text import clean, normalise_code
@@ -60,7 +62,14 @@ class CodedSync(SectionSync):
             )
         if self.create_missing:
             return Decision("created", label)
-        return Decision("updated" if ctx.remote_changed else "unchanged", label)
+        return Decision(
+            "skipped",
+            label,
+            warning=_(
+                "%(label)s n'est associé à aucun type du portail : choisissez-le dans la grille.",
+                label=label,
+            ),
+        )
 
     def changes(self, local: Any, item: dict[str, Any]) -> dict[str, Any]:
         """Fields of ``local`` that Avantage's record changes (default: none)."""
