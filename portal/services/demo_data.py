@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from portal.avantage.simulator.dataset import Dataset, employee_number
 from portal.models import (
@@ -33,6 +34,7 @@ from portal.models.base import utcnow
 from portal.services import integrations
 from portal.services.timesheets import week_start_of
 
+QUEBEC = ZoneInfo("America/Toronto")
 DEMO_COMPANY = "Construction Bélanger inc."
 #: Every demo login uses this password (printed by ``portal demo-data``).
 DEMO_PASSWORD = "chantier-demo-2026"
@@ -295,15 +297,21 @@ def _sheet(
                 amount=Decimal("17.50"),
             )
         )
-    now = utcnow()
+    # Friday 16:00 in Québec the sheet is submitted, reviewed on Monday, frozen on Tuesday;
+    # never later than now.
+    friday = datetime.combine(week + timedelta(days=4), time(16), QUEBEC).astimezone(UTC)
+
+    def at(days: int) -> datetime:
+        return min(friday + timedelta(days=days), utcnow())
+
     if status != TimesheetStatus.DRAFT:
-        sheet.submitted_at = now
+        sheet.submitted_at = at(0)
     if status in {TimesheetStatus.VALIDATED, TimesheetStatus.FROZEN, TimesheetStatus.REJECTED}:
-        sheet.reviewed_at, sheet.reviewed_by = now, reviewer
+        sheet.reviewed_at, sheet.reviewed_by = at(3), reviewer
     if status == TimesheetStatus.REJECTED:
         sheet.rejection_reason = "Il manque les heures du mercredi; corrige et soumets de nouveau."
     if status == TimesheetStatus.FROZEN:
-        sheet.frozen_at, sheet.frozen_by = now, payroll_admin
+        sheet.frozen_at, sheet.frozen_by = at(4), payroll_admin
     db.session.add(sheet)
 
 
