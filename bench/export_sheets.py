@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-from avantage_listing import USER, peak_rss_mib, start_server
+from avantage_listing import USER, peak_rss_mib
+from portal_bench import portal_beside_simulator
 
-from portal import create_app
 from portal.avantage import AvantageClient
 from portal.extensions import db
 from portal.models import (
@@ -176,29 +174,12 @@ def main() -> None:
     parser.add_argument("--sheets", type=int, default=2000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    password, key = secrets.token_urlsafe(12), secrets.token_urlsafe(12)[:16]
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SECRET_KEY": "bench",
-                "INSTANCE_PATH": tmp,
-                "ALLOW_PRIVATE_ENDPOINTS": True,
-            }
-        )
-        server, port = start_server(EMPLOYEES * 2, key, password)
-        try:
-            with app.app_context():
-                integration, admin = setup(port, password, key, args.sheets)
-                rss_before = peak_rss_mib()
-                result = run_export(integration, admin, port, password, key)
-                base = floor(result["payloads"], port, password, key)
-                db.session.remove()
-                db.drop_all()
-        finally:
-            server.terminate()
-            server.wait()
+    with portal_beside_simulator(args.database_url, EMPLOYEES * 2) as bench:
+        integration, admin = setup(bench.port, bench.password, bench.key, args.sheets)
+        rss_before = peak_rss_mib()
+        result = run_export(integration, admin, bench.port, bench.password, bench.key)
+        base = floor(result["payloads"], bench.port, bench.password, bench.key)
+    url = bench.url
     lines = result["lines"]
     print(
         f"Export of {args.sheets:,} sheets = {lines:,} lines, encryption on, database "

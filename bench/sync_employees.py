@@ -17,16 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import secrets
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
-from avantage_listing import USER, peak_rss_mib, start_server
+from avantage_listing import USER, peak_rss_mib
+from portal_bench import portal_beside_simulator
 
-from portal import create_app
 from portal.avantage import AvantageClient
 from portal.extensions import db
 from portal.models import (
@@ -218,31 +215,14 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=10_000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    password, key = secrets.token_urlsafe(12), secrets.token_urlsafe(12)[:16]
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SECRET_KEY": "bench",
-                "INSTANCE_PATH": tmp,
-                "ALLOW_PRIVATE_ENDPOINTS": True,
-            }
-        )
-        server, port = start_server(args.employees, key, password)
-        try:
-            with app.app_context():
-                integration, admin = setup(url, port, password, key)
-                rss_before = peak_rss_mib()
-                empty = sync(integration, admin, port, password, key, full=False)
-                linked = sync(integration, admin, port, password, key, full=True)
-                base = floor(port, password, key)
-                rows_floor = same_rows_floor(port, password, key)
-                db.session.remove()
-                db.drop_all()
-        finally:
-            server.terminate()
-            server.wait()
+    with portal_beside_simulator(args.database_url, args.employees) as bench:
+        integration, admin = setup(bench.url, bench.port, bench.password, bench.key)
+        rss_before = peak_rss_mib()
+        empty = sync(integration, admin, bench.port, bench.password, bench.key, full=False)
+        linked = sync(integration, admin, bench.port, bench.password, bench.key, full=True)
+        base = floor(bench.port, bench.password, bench.key)
+        rows_floor = same_rows_floor(bench.port, bench.password, bench.key)
+    url = bench.url
     pages = math.ceil(args.employees / PAGE_SIZE)
     print(
         f"Employés sync of {args.employees:,} employees, {PAGE_SIZE} per page, encryption on, "

@@ -39,6 +39,19 @@ def _integration(integration_id: int):
     return integrations.get_integration(current_user.company_id, integration_id)
 
 
+def _points_toast(integration, message: str, level: str = "success", *, tested=None):
+    """The access points region after a change, with its toast."""
+    return fragment_with_toast(
+        "settings/_access_points.html",
+        message,
+        level,
+        integration=integration,
+        form=None,
+        editing=None,
+        tested=tested,
+    )
+
+
 def _points_region(integration, *, form=None, editing=None, tested=None):
     return render_template(
         "settings/_access_points.html",
@@ -160,14 +173,7 @@ def access_point_save(integration_id: int, point_id: int | None):
         return _points_region(integration, form=form, editing=point)
     db.session.commit()
     message = _("Point d'accès enregistré.") if point_id else _("Point d'accès ajouté.")
-    return fragment_with_toast(
-        "settings/_access_points.html",
-        message,
-        integration=integration,
-        form=None,
-        editing=None,
-        tested=None,
-    )
+    return _points_toast(integration, message)
 
 
 @bp.post("/integrations/<int:integration_id>/points/<int:point_id>/defaut")
@@ -178,13 +184,8 @@ def access_point_default(integration_id: int, point_id: int):
     point = integrations.get_access_point(integration, point_id)
     integrations.set_default(current_user.company_id, current_user, point)
     db.session.commit()
-    return fragment_with_toast(
-        "settings/_access_points.html",
-        _("%(url)s est maintenant le point d'accès par défaut.", url=point.url),
-        integration=integration,
-        form=None,
-        editing=None,
-        tested=None,
+    return _points_toast(
+        integration, _("%(url)s est maintenant le point d'accès par défaut.", url=point.url)
     )
 
 
@@ -198,24 +199,9 @@ def access_point_delete(integration_id: int, point_id: int):
         integrations.delete_access_point(current_user.company_id, current_user, point)
     except ValidationError as error:
         db.session.rollback()
-        return fragment_with_toast(
-            "settings/_access_points.html",
-            error.message,
-            "error",
-            integration=_integration(integration_id),
-            form=None,
-            editing=None,
-            tested=None,
-        )
+        return _points_toast(_integration(integration_id), error.message, "error")
     db.session.commit()
-    return fragment_with_toast(
-        "settings/_access_points.html",
-        _("Point d'accès supprimé."),
-        integration=integration,
-        form=None,
-        editing=None,
-        tested=None,
-    )
+    return _points_toast(integration, _("Point d'accès supprimé."))
 
 
 @bp.post("/integrations/<int:integration_id>/points/<int:point_id>/tester")
@@ -240,15 +226,7 @@ def access_point_test(integration_id: int, point_id: int):
         error = report["error"]
         message = f"{error['message_' + lang]}\n{error['fix_' + lang]}"
         level = "error"
-    return fragment_with_toast(
-        "settings/_access_points.html",
-        message,
-        level,
-        integration=integration,
-        form=None,
-        editing=None,
-        tested=point,
-    )
+    return _points_toast(integration, message, level, tested=point)
 
 
 @bp.get("/integrations/<int:integration_id>/guide")
