@@ -75,6 +75,21 @@ def _error_response(status: int, title: str, message: str):
 
 def init_app(app: Flask) -> None:
     @app.before_request
+    def refuse_nul_bytes():
+        """A NUL character is never meant (PostgreSQL refuses it in text): say so up front."""
+        fields = [*request.args.lists(), *(request.form.lists() if request.form else [])]
+        if any("\x00" in value for _name, values in fields for value in values):
+            return _error_response(
+                400,
+                _("Caractère invalide"),
+                _(
+                    "La requête contient un caractère invalide (NUL). Retapez la valeur et "
+                    "réessayez."
+                ),
+            )
+        return None
+
+    @app.before_request
     def require_sign_in():
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None

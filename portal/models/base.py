@@ -46,6 +46,18 @@ Quantity = sa.Numeric(12, 2)
 
 ZERO = Decimal("0.00")
 
+#: The largest id an Integer primary key holds: a larger one (from a URL or a form) is
+#: simply not found, never sent to the database (PostgreSQL would refuse it with an error).
+MAX_ID = 2**31 - 1
+
+
+def get_in_company(model, company_id: int, object_id: int | None):
+    """The row of ``model`` with this id when it belongs to the company, else None."""
+    if object_id is None or not 0 < object_id <= MAX_ID:
+        return None
+    obj = db.session.get(model, object_id)
+    return obj if obj is not None and obj.company_id == company_id else None
+
 
 class TenantMixin:
     """Rows that belong to one company; every query filters on ``company_id``."""

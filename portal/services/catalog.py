@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from portal.errors import NotFoundError, ValidationError
 from portal.models import ExpenseKind, ExpenseType, HourType, Trade, User, db
+from portal.models.base import get_in_company
 from portal.services import audit
 from portal.services.text import clean, normalise_code
 
@@ -27,8 +28,8 @@ class CatalogData:
 
 
 def get_entry(model: CatalogModel, company_id: int, entry_id: int):
-    entry = db.session.get(model, entry_id)
-    if entry is None or entry.company_id != company_id:
+    entry = get_in_company(model, company_id, entry_id)
+    if entry is None:
         raise NotFoundError()
     return entry
 

@@ -34,6 +34,7 @@ from portal.models import (
     Trade,
     db,
 )
+from portal.models.base import MAX_ID
 from portal.services import catalog
 
 #: Only these sheets can be sent.
@@ -101,7 +102,7 @@ def _links(integration: Integration) -> dict[SyncSection, dict[int, str]]:
 
 def get_sheets(company_id: int, sheet_ids: list[int]) -> list[Timesheet]:
     """The company's sheets with these ids, in a stable order; NotFound if one is missing."""
-    ids = sorted({sheet_id for sheet_id in sheet_ids if 0 < sheet_id < 2**31})
+    ids = sorted({sheet_id for sheet_id in sheet_ids if 0 < sheet_id <= MAX_ID})
     if not ids:
         raise ValidationError(message=_("Cochez au moins une feuille de temps à envoyer."))
     sheets = list(

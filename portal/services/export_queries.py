@@ -19,6 +19,7 @@ from portal.models import (
     User,
     db,
 )
+from portal.models.base import get_in_company
 from portal.services.export import SENDABLE
 from portal.services.timesheets import week_start_of
 
@@ -83,8 +84,8 @@ def list_batches(company_id: int, *, page: int = 1, per_page: int = 25) -> Pagin
 
 
 def get_batch(company_id: int, batch_id: int) -> ExportBatch:
-    batch = db.session.get(ExportBatch, batch_id) if 0 < batch_id < 2**31 else None
-    if batch is None or batch.company_id != company_id:
+    batch = get_in_company(ExportBatch, company_id, batch_id)
+    if batch is None:
         raise NotFoundError()
     return batch
 

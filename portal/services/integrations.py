@@ -19,6 +19,7 @@ from portal.models import (
     User,
     db,
 )
+from portal.models.base import get_in_company
 from portal.services import audit, avantage_access
 from portal.services.text import clean
 
@@ -48,14 +49,14 @@ def list_integrations(company_id: int) -> list[Integration]:
 
 
 def get_integration(company_id: int, integration_id: int) -> Integration:
-    integration = db.session.get(Integration, integration_id)
-    if integration is None or integration.company_id != company_id:
+    integration = get_in_company(Integration, company_id, integration_id)
+    if integration is None:
         raise NotFoundError()
     return integration
 
 
 def get_access_point(integration: Integration, point_id: int) -> AccessPoint:
-    point = db.session.get(AccessPoint, point_id)
+    point = get_in_company(AccessPoint, integration.company_id, point_id)
     if point is None or point.integration_id != integration.id:
         raise NotFoundError()
     return point

@@ -22,6 +22,7 @@ from portal.models import (
     User,
     db,
 )
+from portal.models.base import get_in_company
 from portal.services import audit
 from portal.services.text import clean, normalise_code, normalise_employee_number
 
@@ -156,9 +157,8 @@ def _haystack(section: SyncSection, row: ConsoleRow) -> str:
 
 
 def get_local(section: SyncSection, company_id: int, local_id: int) -> Any:
-    model = LOCAL_MODELS[section]
-    local = db.session.get(model, local_id) if 0 < local_id < 2**31 else None
-    if local is None or local.company_id != company_id:
+    local = get_in_company(LOCAL_MODELS[section], company_id, local_id)
+    if local is None:
         raise NotFoundError(_("Choisissez un élément du portail dans la liste."))
     return local
 

@@ -20,11 +20,10 @@ from portal.models import (
     User,
     db,
 )
+from portal.models.base import get_in_company
 from portal.services import audit
 from portal.services.text import clean, normalise_code
 
-#: The largest id an INTEGER key holds; a larger one (from a URL) cannot exist.
-MAX_ID = 2**31 - 1
 #: Pages beyond this one are empty anyway; the bound keeps OFFSET within the database's range.
 MAX_PAGE = 100_000
 #: Longer searches match nothing useful; the cut keeps the LIKE pattern small.
@@ -59,16 +58,16 @@ class ActivityCount:
 
 def get_project(company_id: int, project_id: int) -> Project:
     """The project ``project_id`` of the company, or ``NotFoundError``."""
-    project = db.session.get(Project, project_id) if 0 < project_id <= MAX_ID else None
-    if project is None or project.company_id != company_id:
+    project = get_in_company(Project, company_id, project_id)
+    if project is None:
         raise NotFoundError()
     return project
 
 
 def get_activity(company_id: int, activity_id: int, project: Project | None = None) -> Activity:
     """The activity ``activity_id`` of the company (and of ``project`` when given)."""
-    activity = db.session.get(Activity, activity_id) if 0 < activity_id <= MAX_ID else None
-    if activity is None or activity.company_id != company_id:
+    activity = get_in_company(Activity, company_id, activity_id)
+    if activity is None:
         raise NotFoundError()
     if project is not None and activity.project_id != project.id:
         raise NotFoundError()

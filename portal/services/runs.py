@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.avantage import AvantageError
 from portal.errors import NotFoundError, PortalError
 from portal.models import Integration, Project, RunStatus, SyncRun, SyncSection, User, db
-from portal.models.base import utcnow
+from portal.models.base import get_in_company, utcnow
 from portal.services import audit
 
 #: How many notes (warnings, preview lines) a run keeps.
@@ -117,8 +117,8 @@ def history(
 
 
 def get_run(company_id: int, run_id: int) -> SyncRun:
-    run = db.session.get(SyncRun, run_id) if 0 < run_id < 2**31 else None
-    if run is None or run.company_id != company_id:
+    run = get_in_company(SyncRun, company_id, run_id)
+    if run is None:
         raise NotFoundError()
     return run
 

@@ -25,7 +25,8 @@ from portal.models import (
     User,
     db,
 )
-from portal.services.timesheets import MAX_ID, ensure_editable
+from portal.models.base import MAX_ID, get_in_company
+from portal.services.timesheets import ensure_editable
 
 #: Nobody works more than this in one day.
 MAX_HOURS_PER_DAY = Decimal("24")
@@ -66,16 +67,9 @@ def parse_decimal(text: str | None) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def _owned(model, company_id: int, object_id: int | None):
-    if object_id is None or not 0 < object_id <= MAX_ID:
-        return None
-    obj = db.session.get(model, object_id)
-    return obj if obj is not None and obj.company_id == company_id else None
-
-
 def activities_for(company_id: int, project_id: int | None) -> list[Activity]:
     """The active activities of the company's active project ``project_id`` (none otherwise)."""
-    project = _owned(Project, company_id, project_id)
+    project = get_in_company(Project, company_id, project_id)
     if project is None or project.status != ProjectStatus.ACTIVE:
         return []
     return [activity for activity in project.activities if activity.active]
@@ -92,7 +86,7 @@ def _check_place(
             start=format_date(sheet.week_start, "d MMMM"),
             end=format_date(sheet.week_end, "d MMMM yyyy"),
         )
-    project = _owned(Project, company_id, data.project_id)
+    project = get_in_company(Project, company_id, data.project_id)
     if project is None:
         errors["project_id"] = _("Choisissez un projet de la liste.")
     elif project.status != ProjectStatus.ACTIVE:
@@ -100,7 +94,7 @@ def _check_place(
             "Le projet %(number)s est fermé : on ne peut plus y saisir de temps.",
             number=project.number,
         )
-    activity = _owned(Activity, company_id, data.activity_id)
+    activity = get_in_company(Activity, company_id, data.activity_id)
     if project is not None and (activity is None or activity.project_id != project.id):
         errors["activity_id"] = _("Choisissez une activité de ce projet.")
     elif activity is not None and not activity.active:
@@ -128,10 +122,10 @@ def save_hour_line(
     ensure_editable(company_id, actor, sheet)
     errors: dict[str, str] = {}
     project, activity = _check_place(company_id, sheet, data, errors)
-    trade = _owned(Trade, company_id, data.trade_id)
+    trade = get_in_company(Trade, company_id, data.trade_id)
     if trade is None or not trade.active:
         errors["trade_id"] = _("Choisissez un métier de la liste.")
-    hour_type = _owned(HourType, company_id, data.hour_type_id)
+    hour_type = get_in_company(HourType, company_id, data.hour_type_id)
     if data.hour_type_id is not None and (hour_type is None or not hour_type.active):
         errors["hour_type_id"] = _("Choisissez un type d'heures de la liste, ou laissez vide.")
     hours = _check_hours(data.hours, "hours", errors)
@@ -187,7 +181,7 @@ def save_expense_line(
     ensure_editable(company_id, actor, sheet)
     errors: dict[str, str] = {}
     project, activity = _check_place(company_id, sheet, data, errors)
-    expense_type = _owned(ExpenseType, company_id, data.expense_type_id)
+    expense_type = get_in_company(ExpenseType, company_id, data.expense_type_id)
     if expense_type is None or not expense_type.active:
         errors["expense_type_id"] = _("Choisissez une dépense ou une prime de la liste.")
     value = _check_value(data.value, expense_type, errors)

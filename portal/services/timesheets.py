@@ -26,7 +26,7 @@ from portal.models import (
     User,
     db,
 )
-from portal.models.base import utcnow
+from portal.models.base import MAX_ID, utcnow
 from portal.services import audit
 
 #: Statuses in which the lines of a sheet can still change.
@@ -44,8 +44,6 @@ REVIEW_PERMISSION = {
     "reject": TimesheetPermission.EXTENDED,
     "freeze": TimesheetPermission.ADMIN,
 }
-#: Ids beyond this are never rows (and would overflow SQLite's integers).
-MAX_ID = 2**31 - 1
 
 
 def week_start_of(day: date) -> date:

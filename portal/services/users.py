@@ -12,6 +12,7 @@ from flask_sqlalchemy.pagination import Pagination
 
 from portal.errors import NotFoundError, PermissionDeniedError, ValidationError
 from portal.models import PLACEHOLDER_EMAIL_DOMAIN, Licence, TimesheetPermission, Trade, User, db
+from portal.models.base import get_in_company
 from portal.services import audit
 from portal.services.text import clean, normalise_employee_number
 
@@ -20,8 +21,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 #: The longest one we hash: anything longer is a paste error (or an attack on the hasher).
 MAX_PASSWORD_LENGTH = 200
-#: The largest id an INTEGER key holds; a larger one (from a URL) cannot exist.
-MAX_ID = 2**31 - 1
 #: Pages beyond this one are empty anyway; the bound keeps OFFSET within the database's range.
 MAX_PAGE = 100_000
 #: Longer searches match nothing useful; the cut keeps the LIKE pattern small.
@@ -49,8 +48,8 @@ class UserData:
 
 def get_user(company_id: int, user_id: int) -> User:
     """The employee ``user_id`` of the company, or ``NotFoundError``."""
-    user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
-    if user is None or user.company_id != company_id:
+    user = get_in_company(User, company_id, user_id)
+    if user is None:
         raise NotFoundError()
     return user
 

@@ -14,6 +14,7 @@ from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
 from portal.blueprints.timesheets import forms
 from portal.extensions import htmx
 from portal.models import Timesheet, User
+from portal.models.base import MAX_ID
 from portal.services import timesheet_lines, timesheets, users
 
 
@@ -28,7 +29,7 @@ class Editing:
 
 def employee(employee_id: int) -> User:
     """An employee of the current user's company (404 otherwise)."""
-    if employee_id > timesheets.MAX_ID:
+    if employee_id > MAX_ID:
         abort(404)
     return users.get_user(current_user.company_id, employee_id)
 
