@@ -233,7 +233,7 @@ def main() -> None:
             f"{name:>15}: {result['seconds']:.2f} s = {result['done'] / result['seconds']:,.0f}"
             f" rows/s; created {result['created']}, linked {result['linked']}, unchanged "
             f"{result['unchanged']}; {result['round_trips']} round trips for {pages} pages "
-            f"(login + {result['round_trips'] - pages} more); "
+            f"(pages + {result['round_trips'] - pages}: the LOGIN); "
             f"ratio to floor {result['seconds'] / base['seconds']:.2f}x (target 3x)"
         )
     print(
