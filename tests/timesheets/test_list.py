@@ -212,3 +212,22 @@ def test_week_navigation(client, auth, people):
         f'id="previous-week" href="{week_url(people["owner"], WEEK - timedelta(weeks=1))}"' in page
     )
     assert f'id="next-week" href="{week_url(people["owner"], WEEK + timedelta(weeks=1))}"' in page
+
+
+def test_times_are_stored_in_utc_and_shown_in_quebec_time(
+    client, make_user, auth, make_work_data, make_timesheet
+):
+    from datetime import UTC, datetime
+
+    from portal.extensions import db
+    from portal.models import Timesheet, TimesheetStatus
+
+    validator = auth.login(make_user("validator"))
+    work = make_work_data(validator.company)
+    sheet = make_timesheet(make_user("employee"), work, status=TimesheetStatus.SUBMITTED)
+    sheet.submitted_at = datetime(2026, 11, 27, 21, 30, tzinfo=UTC)  # 16 h 30 in Québec
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Timesheet, sheet.id).submitted_at.utcoffset().total_seconds() == 0
+    page = client.get("/feuilles-de-temps/").text
+    assert "16 h 30" in page and "21 h 30" not in page
