@@ -85,12 +85,6 @@ class ExportBatch(TenantMixin, db.Model):
         back_populates="batch", order_by="ExportLine.line_no", cascade="all, delete-orphan"
     )
 
-    @property
-    def percent(self) -> int:
-        if not self.line_count:
-            return 0
-        return min(100, round(100 * self.lines_sent / self.line_count))
-
 
 class ExportLine(db.Model):
     """One line of a batch, exactly as sent (``payload``), and Avantage's verdict on it."""

@@ -132,10 +132,6 @@ class RecordLink(TenantMixin, TimestampMixin, db.Model):
     method: Mapped[LinkMethod] = mapped_column(enum_column(LinkMethod))
     linked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
-    @property
-    def manual(self) -> bool:
-        return self.method == LinkMethod.MANUAL
-
 
 class SyncRun(TenantMixin, db.Model):
     """One Synchroniser click: its progress while it runs, then its history row."""
@@ -196,9 +192,3 @@ class SyncRun(TenantMixin, db.Model):
             return None
         end = self.finished_at or utcnow()
         return (end - self.started_at).total_seconds()
-
-    @property
-    def percent(self) -> int:
-        if not self.total:
-            return 100 if self.status == RunStatus.SUCCEEDED else 0
-        return min(100, round(100 * self.done / self.total))

@@ -27,15 +27,3 @@ def record(
     )
     db.session.add(event)
     return event
-
-
-def recent(company_id: int, *, target: Any = None, limit: int = 50) -> list[AuditEvent]:
-    """The latest events of the company, optionally only those of one target."""
-    query = db.select(AuditEvent).where(AuditEvent.company_id == company_id)
-    if target is not None:
-        query = query.where(
-            AuditEvent.target_type == type(target).__name__, AuditEvent.target_id == target.id
-        )
-    return list(
-        db.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
-    )
