@@ -10,7 +10,8 @@ from portal.errors import NotFoundError, ValidationError
 from portal.models import ExpenseKind, ExpenseType, HourType, Trade, User, db
 from portal.models.base import get_in_company
 from portal.services import audit
-from portal.services.text import clean, normalise_code
+from portal.services.fields import required_text, same_code
+from portal.services.text import clean
 
 CatalogModel = type[Trade] | type[HourType] | type[ExpenseType]
 
@@ -43,32 +44,19 @@ def list_entries(model: CatalogModel, company_id: int, *, active_only: bool = Fa
 
 def find_by_code(model: CatalogModel, company_id: int, code: str):
     """The entry whose code matches ``code`` once both are normalised, or None."""
-    key = normalise_code(code)
-    for entry in db.session.scalars(db.select(model).where(model.company_id == company_id)):
-        if normalise_code(entry.code) == key:
-            return entry
-    return None
+    entries = db.session.scalars(db.select(model).where(model.company_id == company_id))
+    return same_code(entries, code, lambda entry: entry.code)
 
 
 def _validate(model: CatalogModel, company_id: int, data: CatalogData, entry) -> dict[str, str]:
     errors: dict[str, str] = {}
-    code, name = clean(data.code), clean(data.name)
-    if not code:
-        errors["code"] = _("Entrez un code.")
-    elif len(code) > 20:
-        errors["code"] = _("Maximum %(n)d caractères.", n=20)
-    else:
-        same = find_by_code(model, company_id, code)
-        if same is not None and same is not entry:
-            errors["code"] = _(
-                "Le code %(code)s est déjà utilisé par « %(name)s ».",
-                code=same.code,
-                name=same.name,
-            )
-    if not name:
-        errors["name"] = _("Entrez un nom.")
-    elif len(name) > 120:
-        errors["name"] = _("Maximum %(n)d caractères.", n=120)
+    code = required_text(errors, "code", data.code, limit=20, missing=_("Entrez un code."))
+    required_text(errors, "name", data.name, limit=120, missing=_("Entrez un nom."))
+    same = find_by_code(model, company_id, code) if "code" not in errors else None
+    if same is not None and same is not entry:
+        errors["code"] = _(
+            "Le code %(code)s est déjà utilisé par « %(name)s ».", code=same.code, name=same.name
+        )
     if model is ExpenseType:
         if data.kind is None:
             errors["kind"] = _("Choisissez ce que la ligne contient : montant, quantité ou heures.")

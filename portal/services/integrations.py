@@ -21,6 +21,7 @@ from portal.models import (
 )
 from portal.models.base import get_in_company
 from portal.services import audit, avantage_access
+from portal.services.fields import required_text
 from portal.services.text import clean
 
 #: The encryption passwords MainTCP accepts: 40 bits (5 characters) or 128 bits (16).
@@ -66,13 +67,15 @@ def create_integration(
     company_id: int, actor: User, external_id: str, partner_type: str
 ) -> Integration:
     """Add an integration; the Identifiant externe is trimmed and unique in the company."""
-    external_id = clean(external_id)
-    errors = {}
-    if not external_id:
-        errors["external_id"] = _("Entrez un identifiant externe, par exemple « AVANTAGE-QC ».")
-    elif len(external_id) > 60:
-        errors["external_id"] = _("Maximum %(n)d caractères.", n=60)
-    elif db.session.scalar(
+    errors: dict[str, str] = {}
+    external_id = required_text(
+        errors,
+        "external_id",
+        external_id,
+        limit=60,
+        missing=_("Entrez un identifiant externe, par exemple « AVANTAGE-QC »."),
+    )
+    if "external_id" not in errors and db.session.scalar(
         db.select(Integration.id).where(
             Integration.company_id == company_id,
             sa.func.lower(Integration.external_id) == external_id.lower(),
@@ -111,11 +114,13 @@ def _validate_point(
         address = avantage_access.parse_address(data.url, allow_private=allow_private)
     except avantage_access.AccessPointAddressError as error:
         errors["url"] = error.message
-    username = clean(data.username)
-    if not username:
-        errors["username"] = _("Entrez l'utilisateur Avantage créé pour le portail.")
-    elif len(username) > 80:
-        errors["username"] = _("Maximum %(n)d caractères.", n=80)
+    required_text(
+        errors,
+        "username",
+        data.username,
+        limit=80,
+        missing=_("Entrez l'utilisateur Avantage créé pour le portail."),
+    )
     if point is None and not data.password:
         errors["password"] = _("Entrez le mot de passe de cet utilisateur Avantage.")
     elif len(data.password) > 128:

@@ -22,7 +22,8 @@ from portal.models import (
 )
 from portal.models.base import get_in_company
 from portal.services import audit
-from portal.services.text import clean, normalise_code
+from portal.services.fields import required_text, same_code
+from portal.services.text import clean
 
 #: Pages beyond this one are empty anyway; the bound keeps OFFSET within the database's range.
 MAX_PAGE = 100_000
@@ -134,25 +135,21 @@ def save_project(
     if project is not None and project.company_id != company_id:
         raise NotFoundError()
     errors: dict[str, str] = {}
-    number, name = clean(data.number), clean(data.name)
-    if not number:
-        errors["number"] = _("Entrez le numéro du projet.")
-    elif len(number) > 30:
-        errors["number"] = _("Maximum %(n)d caractères.", n=30)
-    else:
-        key = normalise_code(number)
-        for other in db.session.scalars(db.select(Project).where(Project.company_id == company_id)):
-            if other is not project and normalise_code(other.number) == key:
-                errors["number"] = _(
-                    "Le numéro %(number)s est déjà celui du projet « %(name)s ».",
-                    number=other.number,
-                    name=other.name,
-                )
-                break
-    if not name:
-        errors["name"] = _("Entrez le nom du projet.")
-    elif len(name) > 160:
-        errors["name"] = _("Maximum %(n)d caractères.", n=160)
+    number = required_text(
+        errors, "number", data.number, limit=30, missing=_("Entrez le numéro du projet.")
+    )
+    name = required_text(
+        errors, "name", data.name, limit=160, missing=_("Entrez le nom du projet.")
+    )
+    if "number" not in errors:
+        others = db.session.scalars(db.select(Project).where(Project.company_id == company_id))
+        other = same_code(others, number, lambda record: record.number, project)
+        if other is not None:
+            errors["number"] = _(
+                "Le numéro %(number)s est déjà celui du projet « %(name)s ».",
+                number=other.number,
+                name=other.name,
+            )
     if data.status is None:
         errors["status"] = _("Choisissez un statut de la liste.")
     if errors:
@@ -189,25 +186,23 @@ def save_activity(
     ):
         raise NotFoundError()
     errors: dict[str, str] = {}
-    code, name = clean(data.code), clean(data.name)
-    if not code:
-        errors["code"] = _("Entrez le code de l'activité.")
-    elif len(code) > 30:
-        errors["code"] = _("Maximum %(n)d caractères.", n=30)
-    else:
-        key = normalise_code(code)
-        for other in project.activities:
-            if other is not activity and normalise_code(other.code) == key:
-                errors["code"] = _(
-                    "Le code %(code)s est déjà celui de l'activité « %(name)s » de ce projet.",
-                    code=other.code,
-                    name=other.name,
-                )
-                break
-    if not name:
-        errors["name"] = _("Entrez le nom de l'activité.")
-    elif len(name) > 160:
-        errors["name"] = _("Maximum %(n)d caractères.", n=160)
+    code = required_text(
+        errors, "code", data.code, limit=30, missing=_("Entrez le code de l'activité.")
+    )
+    name = required_text(
+        errors, "name", data.name, limit=160, missing=_("Entrez le nom de l'activité.")
+    )
+    other = (
+        same_code(project.activities, code, lambda record: record.code, activity)
+        if "code" not in errors
+        else None
+    )
+    if other is not None:
+        errors["code"] = _(
+            "Le code %(code)s est déjà celui de l'activité « %(name)s » de ce projet.",
+            code=other.code,
+            name=other.name,
+        )
     if errors:
         raise ValidationError(errors)
     created = activity is None

@@ -14,6 +14,7 @@ from portal.errors import NotFoundError, PermissionDeniedError, ValidationError
 from portal.models import PLACEHOLDER_EMAIL_DOMAIN, Licence, TimesheetPermission, Trade, User, db
 from portal.models.base import get_in_company
 from portal.services import audit
+from portal.services.fields import required_text
 from portal.services.text import clean, normalise_employee_number
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -210,10 +211,7 @@ def _validate(company_id: int, data: UserData, user: User | None, email: str) ->
     if message := _email_errors(data, user, email):
         errors["email"] = message
     for field, value in (("first_name", data.first_name), ("last_name", data.last_name)):
-        if not clean(value):
-            errors[field] = _("Ce champ est obligatoire.")
-        elif len(clean(value)) > 80:
-            errors[field] = _("Maximum %(n)d caractères.", n=80)
+        required_text(errors, field, value, limit=80, missing=_("Ce champ est obligatoire."))
     if message := _number_error(company_id, data, user):
         errors["employee_number"] = message
     if data.licence is None:

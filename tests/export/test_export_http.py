@@ -67,6 +67,12 @@ def test_send_polls_then_ends_with_a_toast_and_the_badge(client, world, rq):
         client.get(f"/feuilles-de-temps/{sheet.id}", follow_redirects=True).text
     )
     assert f"Envoyée · {batch.avantage_batch}" in sheet_page and "Gelée" in sheet_page
+    row = html.unescape(client.get(BASE).text)
+    row = row[row.index(f'id="export-sheet-{sheet.id}"') :]
+    row = row[: row.index("</tr>")]
+    assert f"Envoyée · {batch.avantage_batch}" in row  # the batch number
+    assert world.admin.full_name in row  # who sent it
+    assert str(batch.finished_at.year) in row  # and when
     listing = html.unescape(client.get(f"{BASE}/lots").text)
     assert batch.avantage_batch in listing and "Accepté par Avantage" in listing
     detail = html.unescape(client.get(f"{BASE}/lots/{batch.id}").text)

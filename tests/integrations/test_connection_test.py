@@ -46,6 +46,10 @@ def test_success_shows_version_company_and_round_trip(client, integration, add_p
     integration = db.session.get(Integration, integration.id)
     assert integration.server_version == "7.40" and integration.last_contact_at is not None
     assert 'data-step="login"' in response.text
+    page = client.get(f"/parametres/integrations/{integration.id}").text
+    assert "Avantage MainTCP 7.40" in page and "Construction Bélanger inc." in page
+    facts = page[page.index("Dernier contact réussi") : page.index("Version du serveur")]
+    assert "—" not in facts  # the time of the last successful contact is shown
 
 
 @pytest.mark.parametrize(

@@ -147,12 +147,18 @@ def test_a_run_that_keeps_failing_ends_failed_with_the_typed_message(
     assert run.attempts == 0  # never got past the greeting; 1 try + 3 RQ retries
 
 
-def test_a_wrong_password_fails_at_once(connect, rq, superadmin, make_simulator, sync_now):
+def test_a_wrong_password_fails_at_once(connect, rq, superadmin, make_simulator, sync_now, client):
     simulator = make_simulator(employees=5)
     simulator.password = "pas-le-bon"
     run = sync_now(connect(simulator), EMPLOYEES)
     assert run.status == RunStatus.FAILED
     assert run.error["type"] == "AuthenticationError"
+    history = html.unescape(
+        client.get(
+            f"/parametres/integrations/{run.integration_id}/synchro/employes/historique"
+        ).text
+    )
+    assert "Échouée" in history and run.error["message_fr"] in history
 
 
 def test_a_silent_running_run_is_marked_abandoned(
