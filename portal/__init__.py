@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import ROOT, load_config
+from portal.instance import prepare_folder, private_file, sqlite_file
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -19,12 +21,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         or str(ROOT / "instance")
     )
     app = Flask(__name__, static_folder=str(ROOT / "static"), instance_path=instance_path)
+    prepare_folder(Path(app.instance_path))
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    if database_file := sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"]):
+        private_file(database_file)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Only then is X-Forwarded-For believed (sign-in limits are per address).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     from portal import web
-    from portal.extensions import babel, csrf, db, htmx, login_manager, migrate, queue
+    from portal.extensions import babel, csrf, db, htmx, login_manager, mail, migrate, queue
 
     db.init_app(app)
     migrate.init_app(
@@ -39,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     queue.init_app(app)
+    mail.init_app(app)
     web.init_app(app)
 
     from portal import models  # noqa: F401  (registers the models with the metadata)

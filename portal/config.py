@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from portal.instance import private_file
+
 #: The project root: ``instance/`` and ``static/`` live beside the ``portal`` package.
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,10 +24,9 @@ def _instance_secret(instance_path: Path) -> str:
     path = instance_path / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)
+    private_file(path)
     path.write_text(value)
-    path.chmod(0o600)
     return value
 
 
@@ -56,9 +57,34 @@ def load_config(instance_path: Path) -> dict:
         "BABEL_DEFAULT_LOCALE": "fr_CA",
         "BABEL_DEFAULT_TIMEZONE": "America/Toronto",
         "SUPPORTED_LOCALES": ("fr_CA", "en_CA"),
-        # Failed sign-ins allowed per address and e-mail within the window below.
-        "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_FAILURE_WINDOW_SECONDS": int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900")),
+        # Failed sign-ins allowed, in the `limits` notation: each tier makes the wait longer.
+        # Per (e-mail, address) pair, so nobody locks another person out from elsewhere...
+        "LOGIN_LIMITS_PER_ACCOUNT": os.environ.get(
+            "LOGIN_LIMITS_PER_ACCOUNT", "5/minute;10/15 minutes;20/day"
+        ),
+        # ...and per address, high enough for an office behind one NAT.
+        "LOGIN_LIMITS_PER_ADDRESS": os.environ.get(
+            "LOGIN_LIMITS_PER_ADDRESS", "30/15 minutes;100/day"
+        ),
+        # Reverse proxies in front of the portal whose X-Forwarded-For is trusted (ProxyFix).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # A session ends after this long without a request, and this long after sign-in.
+        "SESSION_IDLE_SECONDS": int(os.environ.get("SESSION_IDLE_SECONDS", str(8 * 3600))),
+        "SESSION_MAX_SECONDS": int(os.environ.get("SESSION_MAX_SECONDS", str(12 * 3600))),
+        # Password-reset links: e-mailed ones are short-lived, handed-over ones last a day.
+        "PASSWORD_RESET_EMAIL_SECONDS": int(os.environ.get("PASSWORD_RESET_EMAIL_SECONDS", "3600")),
+        "PASSWORD_RESET_LINK_SECONDS": int(os.environ.get("PASSWORD_RESET_LINK_SECONDS", "86400")),
+        # The portal's public address, for links in e-mails (never taken from a request's Host).
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "").rstrip("/"),
+        # SMTP (Flask-Mailman); without MAIL_SERVER the portal sends no e-mail.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", not _flag("MAIL_USE_SSL")),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", ""),
+        "MAIL_TIMEOUT": 10,
         "PAGE_SIZE": 25,
         # No form of the portal comes near this; anything larger is refused with a 413.
         "MAX_CONTENT_LENGTH": 1024 * 1024,

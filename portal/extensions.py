@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -45,3 +46,4 @@ htmx = HTMX()
 csrf = CSRFProtect()
 babel = Babel()
 queue = RedisQueue()
+mail = Mail()

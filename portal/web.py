@@ -10,15 +10,24 @@ from flask import Flask, current_app, has_request_context, render_template, requ
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_htmx import make_response
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 
+from portal import session_lifetime
 from portal.errors import NotFoundError, PermissionDeniedError, PortalError
 from portal.extensions import db, htmx, login_manager
 from portal.models import User
 
 #: Endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "auth.set_language",
+        "auth.forgot_password",
+        "auth.reset_password",
+        "static",
+    }
+)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -89,8 +98,16 @@ def init_app(app: Flask) -> None:
             )
         return None
 
+    session_lifetime.configure(app)
+
     @app.before_request
     def require_sign_in():
+        if current_user.is_authenticated:
+            if session_lifetime.expired():
+                logout_user()
+                session.clear()
+            else:
+                session_lifetime.touch()
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if not current_user.is_authenticated:

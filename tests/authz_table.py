@@ -124,6 +124,13 @@ class World:
         return self.user("employee", first_name="Rose", last_name="Côté")
 
     @cached_property
+    def reset_token(self) -> str:
+        """A valid password-reset link's token for ``other``."""
+        from portal.services import password_reset
+
+        return password_reset.make_token(self.other, 3600)
+
+    @cached_property
     def other_manager(self) -> User:
         return self.user("manager", first_name="Marc", last_name="Pelletier")
 
@@ -323,6 +330,13 @@ CASES = [
          variant="POST"),
     post("auth.set_language", "public", "/langue", {"locale": "en_CA"}),
     post("auth.logout", "signed_in", "/deconnexion", signs_out=True),
+    get("auth.forgot_password", "public", "/mot-de-passe-oublie"),
+    post("auth.forgot_password", "public", "/mot-de-passe-oublie",
+         {"email": "personne@exemple.ca"}),
+    get("auth.reset_password", "public", "/mot-de-passe/{reset_token}"),
+    post("auth.reset_password", "public", "/mot-de-passe/{reset_token}",
+         {"password": "un-nouveau-mot-de-passe", "confirmation": "un-nouveau-mot-de-passe"},
+         signs_out=True),
     get("home", "signed_in", "/"),
     # Paramètres: Gestion des licences.
     get("settings.index", "manager", "/parametres/"),
@@ -344,6 +358,11 @@ CASES = [
     post("settings.user_deactivate", "superadmin",
          "/parametres/licences/{other_manager.id}/desactiver", variant="of a manager"),
     post("settings.user_reactivate", "manager", "/parametres/licences/{other.id}/reactiver"),
+    post("settings.user_password_link", "superadmin",
+         "/parametres/licences/{other.id}/lien-mot-de-passe"),
+    post("settings.user_password_email", "superadmin",
+         "/parametres/licences/{other.id}/courriel-mot-de-passe",
+         fixtures=("rq", "smtp_server")),
     # Paramètres: métiers, types d'heures, dépenses et primes.
     get("settings.catalog_list", "manager", "/parametres/metiers"),
     get("settings.catalog_list", "manager", "/parametres/depenses-primes",

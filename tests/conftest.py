@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.fixtures.factories",
     "tests.fixtures.queue",
     "tests.fixtures.export_world",
+    "tests.fixtures.mail",
     "tests.simulator_fixtures",
 ]
 

@@ -1,5 +1,6 @@
-"""Security of the web layer: cookies, headers, CSP-clean pages, sign-in limits and redirects,
-sessions of deactivated users, secrets in responses, hostile input, oversized bodies."""
+"""Security of the web layer: cookies, headers, CSP-clean pages, redirects after sign-in,
+sessions of deactivated users, secrets in responses, hostile input, oversized bodies.
+(Sign-in limits and the end of sessions: test_sign_in.py.)"""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from portal.models import User
 from tests.authz_table import CASES, HTMX, World
 from tests.fixtures.factories import PASSWORD, Auth
 
-TOO_MANY = "Trop de tentatives de connexion."
 TOO_LARGE = "Ce formulaire contient beaucoup trop de données. Vérifiez ce que vous avez collé."
 
 
@@ -174,42 +174,6 @@ def test_error_and_message_pages_have_no_inline_script_or_style(client, auth, ma
 
 
 # --- signing in ---------------------------------------------------------------------------------
-
-
-def test_too_many_failures_for_an_email_block_it_even_with_the_right_password(app, make_user):
-    user = make_user("employee")
-    for n in range(app.config["LOGIN_MAX_FAILURES"]):
-        _, response = sign_in(app, user.email, "pas-le-bon", address=f"198.51.100.{n + 10}")
-        assert response.status_code == 200
-    client, response = sign_in(app, user.email.upper(), PASSWORD, address="203.0.113.99")
-    assert response.status_code == 429
-    assert TOO_MANY in response.text
-    assert client.get("/feuilles-de-temps/").status_code == 302  # not signed in
-
-
-def test_too_many_failures_from_an_address_block_it(app, make_user):
-    user = make_user("employee")
-    for n in range(app.config["LOGIN_MAX_FAILURES"]):
-        sign_in(app, f"inconnu{n}@exemple.ca", "x", address="203.0.113.5")
-    _, response = sign_in(app, user.email, PASSWORD, address="203.0.113.5")
-    assert response.status_code == 429
-    assert TOO_MANY in response.text
-    _, elsewhere = sign_in(app, user.email, PASSWORD, address="203.0.113.6")
-    assert elsewhere.status_code == 302  # the person is not blocked everywhere
-
-
-def test_a_success_in_between_does_not_reset_the_failures(app, make_user):
-    attacker, victim = make_user("employee"), make_user("manager")
-    limit = app.config["LOGIN_MAX_FAILURES"]
-    for _ in range(limit - 1):
-        sign_in(app, victim.email, "devine", address="203.0.113.8")
-    _, success = sign_in(app, attacker.email, PASSWORD, address="203.0.113.8")
-    assert success.status_code == 302
-    sign_in(app, victim.email, "devine-encore", address="203.0.113.9")
-    _, blocked = sign_in(app, victim.email, PASSWORD, address="203.0.113.10")
-    assert blocked.status_code == 429
-    _, blocked_address = sign_in(app, attacker.email, PASSWORD, address="203.0.113.8")
-    assert blocked_address.status_code == 302  # only 4 failures came from .8
 
 
 def browser_destination(location: str) -> tuple[str, str]:

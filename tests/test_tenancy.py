@@ -44,6 +44,8 @@ UNSCOPED = frozenset(
         "auth.login",
         "auth.set_language",
         "auth.logout",
+        "auth.forgot_password",
+        "auth.reset_password",  # a signed token, not an id
         "home",
         "settings.index",
         "settings.users",

@@ -1,51 +1,45 @@
-"""Signing in, with a limit on failed attempts per e-mail and per address."""
+"""Signing in: the same password-hash work whether the e-mail exists or not, and limits on
+failed attempts (``login_throttle``)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import functools
+import secrets
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.errors import PortalError
 from portal.models import LoginAttempt, User, db
 from portal.models.base import utcnow
+from portal.services import login_throttle
 from portal.services.text import clean
 
-
-class TooManyAttemptsError(PortalError):
-    pass
+TooManyAttemptsError = login_throttle.TooManyAttemptsError
 
 
-def authenticate(
-    email: str, password: str, remote_addr: str, *, max_failures: int, window_seconds: int
-) -> User | None:
+@functools.cache
+def _decoy_hash() -> str:
+    """A hash made like real ones, checked when there is no real one to check."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def authenticate(email: str, password: str, remote_addr: str) -> User | None:
     """The active user with these credentials, or None; every attempt is recorded.
 
-    Raises ``TooManyAttemptsError`` once the e-mail or the address has failed too often.
+    Raises ``TooManyAttemptsError`` while this e-mail from this address, or this address,
+    has failed too often. An unknown e-mail costs the same hash check as a wrong password,
+    so the answer's timing does not tell which e-mails exist.
     """
     email = clean(email).lower()[:254]
     remote_addr = (remote_addr or "?")[:45]
-    since = utcnow() - timedelta(seconds=window_seconds)
-    failures = db.session.scalar(
-        db.select(sa.func.count(LoginAttempt.id)).where(
-            LoginAttempt.at >= since,
-            LoginAttempt.succeeded.is_(False),
-            sa.or_(LoginAttempt.email == email, LoginAttempt.remote_addr == remote_addr),
-        )
-    )
-    if failures >= max_failures:
-        raise TooManyAttemptsError(
-            _(
-                "Trop de tentatives de connexion. Attendez %(minutes)d minutes avant de réessayer, "
-                "ou demandez à un gestionnaire de vérifier votre compte.",
-                minutes=max(1, window_seconds // 60),
-            )
-        )
+    login_throttle.check(email, remote_addr)
     user = db.session.scalar(db.select(User).where(sa.func.lower(User.email) == email))
-    ok = user is not None and user.can_sign_in and user.check_password(password or "")
+    stored = user.password_hash if user is not None and user.password_hash else _decoy_hash()
+    matches = check_password_hash(stored, password or "")
+    ok = matches and user is not None and user.can_sign_in
     db.session.add(LoginAttempt(email=email, remote_addr=remote_addr, succeeded=ok))
     if not ok:
+        login_throttle.record_failure(email, remote_addr)
         return None
     user.last_login_at = utcnow()
     return user

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,13 +9,12 @@ from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 
 from portal.errors import NotFoundError, PermissionDeniedError, ValidationError
-from portal.models import PLACEHOLDER_EMAIL_DOMAIN, Licence, TimesheetPermission, Trade, User, db
+from portal.models import Licence, TimesheetPermission, Trade, User, db
 from portal.models.base import get_in_company
-from portal.services import audit
+from portal.services import audit, user_emails, user_rights
 from portal.services.fields import required_text
 from portal.services.text import clean, normalise_employee_number
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: The shortest password a person may choose.
 MIN_PASSWORD_LENGTH = 10
 #: The longest one we hash: anything longer is a paste error (or an attack on the hasher).
@@ -58,32 +55,8 @@ def get_user(company_id: int, user_id: int) -> User:
 def get_editable_user(company_id: int, actor: User, user_id: int) -> User:
     """The employee ``user_id``, if ``actor`` may change their account (else 404 or 403)."""
     user = get_user(company_id, user_id)
-    _check_can_edit(actor, user)
+    user_rights.check_can_edit(actor, user)
     return user
-
-
-def can_edit(actor: User, user: User) -> bool:
-    """A Superadmin changes anyone; another manager, themselves and employees without licence."""
-    if actor.company_id != user.company_id or not actor.is_manager:
-        return False
-    if actor.is_company_superadmin or user.id == actor.id:
-        return True
-    return user.licence == Licence.NONE and not user.is_superadmin
-
-
-def can_change_active(actor: User, user: User) -> bool:
-    """Whether ``actor`` may deactivate or reactivate ``user`` (never their own account)."""
-    return user.id != actor.id and can_edit(actor, user)
-
-
-def _check_can_edit(actor: User, user: User) -> None:
-    if not can_edit(actor, user):
-        raise PermissionDeniedError(
-            _(
-                "Seul un Superadmin peut modifier le compte d'un autre gestionnaire. "
-                "Demandez-le à un Superadmin de votre compagnie."
-            )
-        )
 
 
 def list_users(
@@ -124,66 +97,6 @@ def list_users(
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def is_placeholder_address(email: str) -> bool:
-    """Whether ``email`` is on the domain reserved for provisional addresses."""
-    domain = email.rpartition("@")[2].lower()
-    return domain == PLACEHOLDER_EMAIL_DOMAIN or domain.endswith("." + PLACEHOLDER_EMAIL_DOMAIN)
-
-
-def placeholder_email(
-    company_id: int, employee_number: str, is_taken: Callable[[str], bool] | None = None
-) -> str:
-    """A free address on the reserved domain for an employee created without one.
-
-    ``is_taken`` tells whether an address is used (default: ask the database); a bulk sync
-    passes its own in-memory check.
-    """
-    is_taken = is_taken or (lambda email: _email_owner(email) is not None)
-    slug = re.sub(r"[^a-z0-9]+", "-", normalise_employee_number(employee_number)).strip("-")
-    base = f"employe-{slug or 'x'}.c{company_id}"
-    candidate, n = f"{base}@{PLACEHOLDER_EMAIL_DOMAIN}", 1
-    while is_taken(candidate):  # "A.1" and "A-1" share a slug
-        n += 1
-        candidate = f"{base}-{n}@{PLACEHOLDER_EMAIL_DOMAIN}"
-    return candidate
-
-
-def _email_owner(email: str) -> int | None:
-    return db.session.scalar(db.select(User.id).where(sa.func.lower(User.email) == email))
-
-
-def _resolved_email(company_id: int, data: UserData, user: User | None) -> str:
-    """The address to store: the one typed, else the provisional one kept or created."""
-    email = clean(data.email).lower()
-    if email:
-        return email
-    if user is not None:
-        return user.email if user.email_is_placeholder else ""
-    number = clean(data.employee_number)
-    return placeholder_email(company_id, number) if 0 < len(number) <= 20 else ""
-
-
-def _email_errors(data: UserData, user: User | None, email: str) -> str | None:
-    typed = clean(data.email).lower()
-    if not email:
-        if user is None:
-            return _(
-                "Entrez l'adresse courriel de l'employé, ou au moins son numéro d'employé "
-                "pour lui donner une adresse provisoire."
-            )
-        return _("Entrez l'adresse courriel de l'employé.")
-    if len(email) > 254:
-        return _("Maximum %(n)d caractères.", n=254)
-    if not _EMAIL.match(email):
-        return _("Cette adresse courriel n'est pas valide. Exemple : nom@compagnie.ca")
-    if typed and is_placeholder_address(typed) and (user is None or user.email != typed):
-        return _("Ce domaine est réservé aux adresses provisoires : entrez la vraie adresse.")
-    owner = _email_owner(email)
-    if owner is not None and (user is None or owner != user.id):
-        return _("Cette adresse courriel est déjà utilisée.")
-    return None
-
-
 def _number_error(company_id: int, data: UserData, user: User | None) -> str | None:
     number = clean(data.employee_number)
     if len(number) > 20:
@@ -208,7 +121,7 @@ def _number_error(company_id: int, data: UserData, user: User | None) -> str | N
 
 def _validate(company_id: int, data: UserData, user: User | None, email: str) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if message := _email_errors(data, user, email):
+    if message := user_emails.email_error(data, user, email):
         errors["email"] = message
     for field, value in (("first_name", data.first_name), ("last_name", data.last_name)):
         required_text(errors, field, value, limit=80, missing=_("Ce champ est obligatoire."))
@@ -230,26 +143,12 @@ def _validate(company_id: int, data: UserData, user: User | None, email: str) ->
         errors["password"] = _("Maximum %(n)d caractères.", n=MAX_PASSWORD_LENGTH)
     elif data.password and len(data.password) < MIN_PASSWORD_LENGTH:
         errors["password"] = _("Au moins %(n)d caractères.", n=MIN_PASSWORD_LENGTH)
-    elif data.password and email and is_placeholder_address(email):
+    elif data.password and email and user_emails.is_placeholder_address(email):
         errors["password"] = _(
             "Entrez d'abord la vraie adresse courriel de l'employé : "
             "c'est avec elle qu'il se connectera."
         )
-    if user is not None and "is_superadmin" not in errors and _loses_last_superadmin(user, data):
-        errors["is_superadmin"] = _(
-            "La compagnie doit garder au moins un Superadmin actif : "
-            "nommez-en un autre avant de retirer ce rôle."
-        )
     return errors
-
-
-def _check_grant(actor: User, data: UserData, user: User | None) -> None:
-    """Only a Superadmin grants (or removes) management licences and the Superadmin flag."""
-    before = (Licence.NONE, False) if user is None else (user.licence, user.is_superadmin)
-    if (data.licence, data.is_superadmin) != before and not actor.is_company_superadmin:
-        raise PermissionDeniedError(
-            _("Seul un Superadmin peut attribuer une licence de gestion ou le rôle Superadmin.")
-        )
 
 
 def _remaining_superadmins(company_id: int, excluding: User) -> int:
@@ -264,15 +163,6 @@ def _remaining_superadmins(company_id: int, excluding: User) -> int:
     )
 
 
-def _loses_last_superadmin(user: User, data: UserData) -> bool:
-    keeps = data.is_superadmin and data.licence == Licence.MANAGEMENT
-    return (
-        user.is_company_superadmin
-        and not keeps
-        and _remaining_superadmins(user.company_id, user) == 0
-    )
-
-
 def _rights(user: User) -> dict:
     return {
         "licence": user.licence.value,
@@ -283,8 +173,15 @@ def _rights(user: User) -> dict:
 
 def create_user(company_id: int, actor: User, data: UserData) -> User:
     """Add an employee; without a password they cannot sign in until one is set."""
-    _check_grant(actor, data, None)
-    email = _resolved_email(company_id, data, None)
+    user_rights.check_grant(actor, data, None)
+    if data.password and not actor.is_company_superadmin:
+        raise PermissionDeniedError(
+            _(
+                "Seul un Superadmin peut donner un mot de passe à un employé. Ajoutez l'employé "
+                "sans mot de passe : un Superadmin lui créera un lien pour choisir le sien."
+            )
+        )
+    email = user_emails.resolved_email(company_id, data, None)
     errors = _validate(company_id, data, None, email)
     if errors:
         raise ValidationError(errors)
@@ -309,9 +206,10 @@ def update_user(company_id: int, actor: User, user: User, data: UserData) -> Use
     """Change an employee; a new password signs them out everywhere."""
     if user.company_id != company_id:
         raise NotFoundError()
-    _check_can_edit(actor, user)
-    _check_grant(actor, data, user)
-    email = _resolved_email(company_id, data, user)
+    user_rights.check_can_edit(actor, user)
+    user_rights.check_grant(actor, data, user)
+    email = user_emails.resolved_email(company_id, data, user)
+    user_rights.check_identity(actor, data, user, email)
     errors = _validate(company_id, data, user, email)
     if errors:
         raise ValidationError(errors)
@@ -334,7 +232,7 @@ def update_user(company_id: int, actor: User, user: User, data: UserData) -> Use
 def _apply(user: User, data: UserData, email: str) -> None:
     if email != user.email:
         user.email = email
-        user.email_is_placeholder = is_placeholder_address(email)
+        user.email_is_placeholder = user_emails.is_placeholder_address(email)
     user.first_name = clean(data.first_name)
     user.last_name = clean(data.last_name)
     user.employee_number = clean(data.employee_number) or None
@@ -352,7 +250,7 @@ def set_active(company_id: int, actor: User, user: User, active: bool) -> User:
         raise NotFoundError()
     if user.id == actor.id:
         raise ValidationError(message=_("Vous ne pouvez pas désactiver votre propre compte."))
-    if not can_edit(actor, user):
+    if not user_rights.can_edit(actor, user):
         raise PermissionDeniedError(
             _("Seul un Superadmin peut désactiver ou réactiver un gestionnaire.")
         )

@@ -496,7 +496,11 @@ def test_a_manager_cannot_touch_another_managers_account(client, manager, make_u
     assert f"/parametres/licences/{other.id}/desactiver" not in listing.text
 
 
-def test_a_manager_manages_employees_and_their_own_account(client, manager, make_user):
+def test_a_manager_manages_employees_and_their_own_account(client, make_user, auth):
+    make_user("superadmin")
+    manager = auth.login(
+        make_user("manager", timesheet_permission=TimesheetPermission.EXTENDED)
+    )
     employee = make_user("employee")
     page = client.get(f"/parametres/licences/{employee.id}")
     assert '<select id="licence"' not in page.text  # read-only for a manager
@@ -517,6 +521,7 @@ def test_a_manager_manages_employees_and_their_own_account(client, manager, make
             employee_number=manager.employee_number,
             first_name="Nouveau",
             licence="management",
+            timesheet_permission="extended",
         ),
         headers=HTMX_FORM,
     )
@@ -528,28 +533,32 @@ def test_a_manager_manages_employees_and_their_own_account(client, manager, make
 
 
 @pytest.mark.parametrize("licence", ["management", "none"])
-def test_the_last_superadmin_cannot_give_up_the_role(client, superadmin, make_user, licence):
-    make_user("superadmin", active=False)  # an inactive one does not count
+def test_a_superadmin_cannot_give_up_their_own_role(client, superadmin, make_user, licence):
+    """Nobody changes their own permissions: so the last Superadmin cannot drop the role."""
     data = form_data(email=superadmin.email, employee_number=superadmin.employee_number)
     response = client.post(
         f"/parametres/licences/{superadmin.id}",
-        data={**data, "licence": licence},
+        data={**data, "licence": licence, "timesheet_permission": "admin"},
         headers=HTMX_FORM,
     )
-    assert response.status_code == 200
-    assert shown("La compagnie doit garder au moins un Superadmin actif", response)
+    assert response.status_code == 403
+    assert "propres permissions" in toast(response)
     db.session.expire_all()
     assert db.session.get(User, superadmin.id).is_company_superadmin
 
 
-def test_a_superadmin_may_step_down_when_another_remains(client, superadmin, make_user):
-    make_user("superadmin")
+def test_another_superadmin_may_remove_the_role(client, superadmin, make_user):
+    other = make_user("superadmin")
     data = form_data(
-        email=superadmin.email, employee_number=superadmin.employee_number, licence="management"
+        email=other.email,
+        employee_number=other.employee_number,
+        licence="management",
+        timesheet_permission="admin",
     )
-    client.post(f"/parametres/licences/{superadmin.id}", data=data, headers=HTMX_FORM)
+    response = client.post(f"/parametres/licences/{other.id}", data=data, headers=HTMX_FORM)
+    assert response.status_code == 200
     db.session.expire_all()
-    assert not db.session.get(User, superadmin.id).is_superadmin
+    assert not db.session.get(User, other.id).is_superadmin
 
 
 def test_nobody_deactivates_their_own_account(client, superadmin):

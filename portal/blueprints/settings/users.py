@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from portal.blueprints.access import manager_required
+from portal import jobs, session_lifetime
+from portal.blueprints.access import manager_required, superadmin_required
 from portal.blueprints.forms import apply_errors
 from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
 from portal.blueprints.settings import bp
@@ -15,7 +18,8 @@ from portal.blueprints.settings.forms import UserFilterForm, UserForm
 from portal.errors import ValidationError
 from portal.extensions import db, htmx
 from portal.models import Trade, User
-from portal.services import catalog, users
+from portal.models.base import utcnow
+from portal.services import catalog, password_reset, user_rights, users
 
 
 def _user_form(employee: User | None = None, *, submitted: bool = False) -> UserForm:
@@ -26,6 +30,10 @@ def _user_form(employee: User | None = None, *, submitted: bool = False) -> User
         form = UserForm(formdata=None, obj=employee)
         if employee is not None and employee.email_is_placeholder:
             form.email.data = ""  # shown as a hint; an empty field keeps it
+    form.timesheet_permission.choices = [
+        SelectChoice(level.value, level.label)
+        for level in user_rights.grantable_permissions(current_user, employee)
+    ]
     current_trade = employee.default_trade_id if employee is not None else None
     form.default_trade_id.choices = [
         SelectChoice("", _("— Aucun —")),
@@ -52,21 +60,30 @@ def _data(form: UserForm) -> users.UserData:
     )
 
 
+def _form_context(employee: User | None) -> dict:
+    return {
+        "employee": employee,
+        "rights": user_rights.form_rights(current_user, employee),
+        "is_self": employee is not None and employee.id == current_user.id,
+        "email_available": password_reset.email_available(),
+    }
+
+
 def _render_form(form: UserForm, employee: User | None):
     return page_or_fragment(
         "settings/user_form.html",
         "settings/_user_form.html",
         fragment_target="user-form",
         form=form,
-        employee=employee,
+        **_form_context(employee),
     )
 
 
 def _row_context(employee: User) -> dict:
     return {
         "employee": employee,
-        "can_edit": users.can_edit,
-        "can_change_active": users.can_change_active,
+        "can_edit": user_rights.can_edit,
+        "can_change_active": user_rights.can_change_active,
     }
 
 
@@ -89,8 +106,8 @@ def user_list():
         filters=filters,
         pagination=pagination,
         args=args,
-        can_edit=users.can_edit,
-        can_change_active=users.can_change_active,
+        can_edit=user_rights.can_edit,
+        can_change_active=user_rights.can_change_active,
     )
 
 
@@ -116,7 +133,7 @@ def user_create():
     message = _("Employé ajouté : %(name)s.", name=employee.full_name)
     if htmx:  # a blank form again, for the next employee
         return fragment_with_toast(
-            "settings/_user_form.html", message, form=_user_form(), employee=None
+            "settings/_user_form.html", message, form=_user_form(), **_form_context(None)
         )
     flash(message)
     return redirect(url_for("settings.users"), 303)
@@ -144,11 +161,14 @@ def user_update(user_id: int):
         return _render_form(form, users.get_user(current_user.company_id, user_id))
     db.session.commit()
     if employee.id == current_user.id and form.password.data:
-        login_user(employee)  # the new password signed everyone out, this session included
+        session_lifetime.start(employee)  # the new password signed everyone out, here too
     message = _("Changements enregistrés pour %(name)s.", name=employee.full_name)
     if htmx:
         return fragment_with_toast(
-            "settings/_user_form.html", message, form=_user_form(employee), employee=employee
+            "settings/_user_form.html",
+            message,
+            form=_user_form(employee),
+            **_form_context(employee),
         )
     flash(message)
     return redirect(url_for("settings.users"), 303)
@@ -193,3 +213,43 @@ def user_deactivate(user_id: int):
 @manager_required
 def user_reactivate(user_id: int):
     return _set_active(user_id, True)
+
+
+@bp.post("/licences/<int:user_id>/lien-mot-de-passe")
+@login_required
+@superadmin_required
+def user_password_link(user_id: int):
+    """A one-time link the Superadmin hands over; the person then chooses their password."""
+    employee = users.get_user(current_user.company_id, user_id)
+    token = password_reset.handover_token(current_user.company_id, current_user, employee)
+    db.session.commit()
+    lifetime = current_app.config["PASSWORD_RESET_LINK_SECONDS"]
+    return fragment_with_toast(
+        "settings/_password_link.html",
+        _("Lien créé : remettez-le à %(name)s.", name=employee.full_name),
+        employee=employee,
+        link=url_for("auth.reset_password", token=token, _external=True),
+        expires_at=utcnow() + timedelta(seconds=lifetime),
+        email_available=password_reset.email_available(),
+    )
+
+
+@bp.post("/licences/<int:user_id>/courriel-mot-de-passe")
+@login_required
+@superadmin_required
+def user_password_email(user_id: int):
+    employee = users.get_user(current_user.company_id, user_id)
+    password_reset.check_can_email(current_user.company_id, current_user, employee)
+    jobs.start_password_email(employee.id)
+    db.session.commit()
+    return fragment_with_toast(
+        "settings/_password_link.html",
+        _(
+            "Courriel envoyé à %(email)s : le lien expire dans %(minutes)d minutes.",
+            email=employee.email,
+            minutes=current_app.config["PASSWORD_RESET_EMAIL_SECONDS"] // 60,
+        ),
+        employee=employee,
+        link=None,
+        email_available=True,
+    )

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from portal.models import LinkMethod, SyncSection, Trade, User, db
 from portal.services.sync.engine import Decision, SectionSync, SyncContext
 from portal.services.text import clean, normalise_employee_number
-from portal.services.users import placeholder_email
+from portal.services.user_emails import placeholder_email
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: The fields of a portal employee that the sync reads and may change.
