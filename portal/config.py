@@ -85,6 +85,11 @@ def load_config(instance_path: Path) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", ""),
         "MAIL_TIMEOUT": 10,
+        # What one Avantage response may cost: its size, and the pages of one listing.
+        "AVANTAGE_MAX_FRAME_BYTES": int(
+            os.environ.get("AVANTAGE_MAX_FRAME_BYTES", str(8 * 1024 * 1024))
+        ),
+        "AVANTAGE_MAX_PAGES": int(os.environ.get("AVANTAGE_MAX_PAGES", "10000")),
         "PAGE_SIZE": 25,
         # No form of the portal comes near this; anything larger is refused with a 413.
         "MAX_CONTENT_LENGTH": 1024 * 1024,

@@ -3,6 +3,13 @@
 Self-contained: imports nothing from the rest of ``portal``.
 """
 
+from portal.avantage.bounds import (
+    DEFAULT_MAX_FRAME_BYTES,
+    DEFAULT_MAX_PAGES,
+    ListingOverrunError,
+    Overrun,
+    ResponseTooLargeError,
+)
 from portal.avantage.client import AvantageClient
 from portal.avantage.diagnostics import Diagnosis, diagnose
 from portal.avantage.endpoint import EndpointError, parse_endpoint, public_addresses_only
@@ -29,6 +36,8 @@ from portal.avantage.responses import BatchResult, Page, PingResult
 from portal.avantage.steps import StepResult, StepStatus
 
 __all__ = [
+    "DEFAULT_MAX_FRAME_BYTES",
+    "DEFAULT_MAX_PAGES",
     "DEFAULT_PORT",
     "AddressNotAllowedError",
     "AuthenticationError",
@@ -42,13 +51,16 @@ __all__ = [
     "Greeting",
     "HostNotFoundError",
     "LineTooLargeError",
+    "ListingOverrunError",
     "NoAnswerError",
     "NotAvantageServerError",
+    "Overrun",
     "Page",
     "PingResult",
     "PortClosedError",
     "ProtocolError",
     "RequestTimeoutError",
+    "ResponseTooLargeError",
     "ServerBusyError",
     "ServerError",
     "Step",

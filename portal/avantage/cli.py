@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,20 @@ SUMMARY_FIELDS = {
     "timesheet_entries": ("batch", "line", "employee", "date", "project", "hours", "amount"),
 }
 _STATUS_MARKS = {StepStatus.PASSED: "✔", StepStatus.FAILED: "✘", StepStatus.NOT_REACHED: "·"}
+#: C0 controls, DEL and C1 controls (``\x9b`` is a one-character CSI): server text holding
+#: them could retitle, clear or rewrite the terminal, so they are shown escaped.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    """Print one line that may hold server text, its control characters as ``\\xNN``."""
+    click.echo(_CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", text), err=err)
+
+
+def _json_line(item: dict[str, Any]) -> str:
+    """One item as JSON; DEL and C1 too become ``\\uNNNN`` (json escapes only C0)."""
+    text = json.dumps(item, ensure_ascii=False)
+    return _CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _language(lang: str | None) -> str:
@@ -98,12 +113,10 @@ def _client(
 
 def _fail(error: AvantageError, lang: str) -> None:
     """Print the typed error's message, fix and diagnostics, then exit 1 (no traceback)."""
-    click.echo(error.message(lang), err=True)
-    click.echo(("Solution : " if lang == "fr" else "Fix: ") + error.fix(lang), err=True)
+    _say(error.message(lang), err=True)
+    _say(("Solution : " if lang == "fr" else "Fix: ") + error.fix(lang), err=True)
     for result in error.diagnostics:
-        click.echo(
-            f"  {_STATUS_MARKS[result.status]} {result.step.value} {result.detail}", err=True
-        )
+        _say(f"  {_STATUS_MARKS[result.status]} {result.step.value} {result.detail}", err=True)
     raise SystemExit(1)
 
 
@@ -141,7 +154,7 @@ def ping_command(
         ("Aller-retour" if french else "Round trip", f"{result.round_trip * 1000:.1f} ms"),
     ]
     for label, value in rows:
-        click.echo(f"{label} : {value}" if french else f"{label}: {value}")
+        _say(f"{label} : {value}" if french else f"{label}: {value}")
 
 
 @avantage_cli.command("list")
@@ -170,10 +183,10 @@ def list_command(
         with client:
             for item in client.iter_items(entity, project=project, since=since):
                 if as_json:
-                    click.echo(json.dumps(item, ensure_ascii=False))
+                    click.echo(_json_line(item))
                 else:
                     shown = fields or [name for name in item if name != "updated_at"]
-                    click.echo("  ".join(_readable(item.get(name)) for name in shown))
+                    _say("  ".join(_readable(item.get(name)) for name in shown))
     except AvantageError as error:
         _fail(error, lang)
 

@@ -14,20 +14,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from portal.avantage.bounds import (
+    DEFAULT_MAX_FRAME_BYTES,
+    DEFAULT_MAX_PAGES,
+    ListingOverrunError,
+)
 from portal.avantage.errors import (
     AvantageError,
     LineTooLargeError,
     ServerError,
     Step,
 )
+from portal.avantage.listing import ListingGuard, paginate
 from portal.avantage.protocol import FrameTooLargeError, Greeting, chunk_lines
 from portal.avantage.responses import (
     BatchResult,
     Page,
     PingResult,
-    page_of,
     peek_next_cursor,
-    refuses_cursor,
     response_data,
 )
 from portal.avantage.steps import StepLog, StepResult
@@ -37,7 +41,10 @@ T = TypeVar("T")
 
 
 class AvantageClient:
-    """Talks AVTCP/1 to one MainTCP server; use as a context manager (login on enter)."""
+    """Talks AVTCP/1 to one MainTCP server; use as a context manager (login on enter).
+
+    ``max_frame_bytes`` caps a response's JSON; ``max_pages`` caps the pages of one listing.
+    """
 
     def __init__(
         self,
@@ -51,11 +58,14 @@ class AvantageClient:
         address_policy: AddressPolicy | None = None,
         retries: int = 3,
         backoff: float = 0.5,
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        max_pages: int = DEFAULT_MAX_PAGES,
     ) -> None:
         self.host, self.port, self.user = host, port, user
         self._password, self._key = password, key
         self.timeout, self.address_policy = timeout, address_policy
         self.retries, self.backoff = retries, backoff
+        self.max_frame_bytes, self.max_pages = max_frame_bytes, max_pages
         #: The latest greeting, company (from LOGIN) and server clock.
         self.greeting: Greeting | None = None
         self.company: dict[str, Any] | None = None
@@ -124,6 +134,7 @@ class AvantageClient:
                 timeout=self.timeout,
                 address_policy=self.address_policy,
                 steps=self._steps,
+                max_frame_bytes=self.max_frame_bytes,
             )
             self.greeting = self._connection.greeting
             data = self._request(
@@ -237,37 +248,24 @@ class AvantageClient:
         """LIST pages of ``entity``; resumes after a reconnection, restarts on an expired cursor.
 
         After a restart the items already yielded are skipped (the order is stable), so the
-        consumer sees every record exactly once.
+        consumer sees every record exactly once. A listing that passes its bounds (see
+        :mod:`portal.avantage.listing`) raises ListingOverrunError and closes the connection.
         """
         args: dict[str, Any] = {"entity": entity, "limit": limit}
         if project is not None:
             args["project"] = project
         if since is not None:
             args["since"] = since.isoformat() if isinstance(since, datetime) else since
-        cursor: str | None = None
-        yielded = skip = 0
-        fruitless_restarts = 0
-        while True:
-            try:
-                data = self._with_retries(lambda: self._list_page(args, cursor))  # noqa: B023
-            except ServerError as error:
-                if cursor is None or not refuses_cursor(error):
-                    raise
-                fruitless_restarts += 1
-                if fruitless_restarts > self.retries:
-                    raise
-                cursor, skip = None, yielded
-                continue
-            page = page_of(data)
-            items = page.items[skip:] if skip else page.items
-            skip = max(0, skip - len(page.items))
-            if items:
-                fruitless_restarts = 0
-                yielded += len(items)
-                yield Page(items, page.total, page.next_cursor)
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+        guard = ListingGuard(entity, limit, self.max_pages)
+        try:
+            yield from paginate(
+                lambda cursor: self._with_retries(lambda: self._list_page(args, cursor)),
+                guard,
+                self.retries,
+            )
+        except ListingOverrunError:
+            self.close()  # what the server sent ahead cannot be trusted either
+            raise
 
     def iter_items(
         self,

@@ -128,7 +128,55 @@ def _checked_port(port_text: str | None) -> int:
     return int(port_text)
 
 
+#: Site-local unicast (deprecated by RFC 3879, still routed inside some networks).
+SITE_LOCAL = ipaddress.IPv6Network("fec0::/10")
+#: NAT64 prefixes: the well-known /96 (RFC 6052) and the local-use /48 (RFC 8215).
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+NAT64_LOCAL_USE = ipaddress.IPv6Network("64:ff9b:1::/48")
+#: IPv4-compatible (``::a.b.c.d``, deprecated) and SIIT's IPv4-translated ``::ffff:0:a.b.c.d``.
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
+#: The forms whose last 32 bits are the IPv4 address (a local-use NAT64 /96 too).
+_LOW_32_BITS = (IPV4_COMPATIBLE, IPV4_TRANSLATED, NAT64_WELL_KNOWN, NAT64_LOCAL_USE)
+#: Where RFC 6052 puts the IPv4 address for the other prefix lengths a local-use NAT64 prefix
+#: may have (/48, /56, /64): byte offsets once the reserved byte 8 ("u") is removed.
+_LOCAL_USE_OFFSETS = (6, 7, 8)
+
+
 def public_addresses_only(address: IPAddress) -> None:
-    """Address policy that refuses loopback, link-local, private and other non-public addresses."""
-    if not address.is_global or address.is_multicast:
+    """Address policy that refuses loopback, link-local, private, site-local, multicast and other
+    non-public addresses, and IPv6 transition forms whose embedded IPv4 is one of them."""
+    if not _is_public(address):
         raise AddressNotAllowedError(address, "not a public address")
+    for embedded in embedded_ipv4(address):
+        if not _is_public(embedded):
+            raise AddressNotAllowedError(address, f"carries {embedded}, not a public address")
+
+
+def _is_public(address: IPAddress) -> bool:
+    if address.is_multicast or not address.is_global:
+        return False
+    return isinstance(address, ipaddress.IPv4Address) or address not in SITE_LOCAL
+
+
+def embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 transition form leads to: IPv4-mapped, -compatible and
+    -translated, 6to4, Teredo (server and client), NAT64; none for any other address.
+
+    A local-use NAT64 prefix may be /48 to /96, so every place its IPv4 may sit is returned.
+    """
+    if isinstance(address, ipaddress.IPv4Address):
+        return []
+    packed = address.packed
+    low_32_bits = any(address in network for network in _LOW_32_BITS)
+    found = [ipaddress.IPv4Address(packed[12:])] if low_32_bits else []
+    if address.ipv4_mapped is not None:
+        found.append(address.ipv4_mapped)
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)  # the client's address comes back de-obfuscated
+    if address in NAT64_LOCAL_USE:
+        without_u = packed[:8] + packed[9:]
+        found += [ipaddress.IPv4Address(without_u[at : at + 4]) for at in _LOCAL_USE_OFFSETS]
+    return found

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from portal.avantage.bounds import ResponseTooLargeError
 from portal.avantage.errors import (
     ConnectionLostError,
     EncryptionKeyRequiredError,
@@ -37,13 +38,12 @@ from portal.avantage.protocol import (
     PlainCodec,
     decode_json,
     parse_greeting,
+    sealed_line_length,
 )
 from portal.avantage.steps import StepLog
 
 #: A greeting is one short line; anything longer is not MainTCP.
 MAX_GREETING_BYTES = 1024
-#: Largest response line the client accepts (a page of 1000 purchase orders fits easily).
-MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 RECEIVE_CHUNK = 256 * 1024
 
 AddressPolicy = Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address], None]
@@ -54,7 +54,10 @@ class _LineTooLongError(Exception):
 
 
 class LineReader:
-    """Reads ``\\n``-terminated lines from a socket, each within a deadline and a size cap."""
+    """Reads ``\\n``-terminated lines from a socket, each within a deadline and a size cap.
+
+    It never holds more than the cap (plus the line ending): a longer line stops the reading.
+    """
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
@@ -63,21 +66,24 @@ class LineReader:
 
     def read_line(self, deadline: float, max_bytes: int) -> bytes:
         """The next line without its ending; else TimeoutError, EOFError or OSError."""
+        most = max_bytes + 2  # the line and its "\r\n"
         while True:
             index = self._buffer.find(b"\n", self._scanned)
             if index >= 0:
-                line = bytes(self._buffer[:index])
+                line = bytes(self._buffer[:index]).removesuffix(b"\r")
                 del self._buffer[: index + 1]
                 self._scanned = 0
-                return line.removesuffix(b"\r")
+                if len(line) > max_bytes:
+                    raise _LineTooLongError
+                return line
             self._scanned = len(self._buffer)
-            if self._scanned > max_bytes:
+            if self._scanned >= most:
                 raise _LineTooLongError
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
             self._sock.settimeout(remaining)
-            chunk = self._sock.recv(RECEIVE_CHUNK)
+            chunk = self._sock.recv(min(RECEIVE_CHUNK, most - self._scanned))
             if not chunk:
                 raise EOFError
             self._buffer += chunk
@@ -88,7 +94,10 @@ class LineReader:
 
 
 class Connection:
-    """One open connection after a valid greeting: sends requests, receives responses."""
+    """One open connection after a valid greeting: sends requests, receives responses.
+
+    A response frame may hold at most ``max_frame_bytes`` of JSON (before encryption).
+    """
 
     def __init__(
         self,
@@ -97,10 +106,12 @@ class Connection:
         greeting: Greeting,
         codec: FrameCodec,
         timeout: float,
+        max_frame_bytes: int,
     ) -> None:
         self.greeting = greeting
-        self.timeout = timeout
+        self.timeout, self.max_frame_bytes = timeout, max_frame_bytes
         self._sock, self._reader, self._codec = sock, reader, codec
+        self._max_line = sealed_line_length(max_frame_bytes) if greeting.crypto else max_frame_bytes
 
     def send(self, frame: dict[str, Any], step: Step = Step.REQUEST) -> None:
         """Seal and send one frame."""
@@ -121,11 +132,13 @@ class Connection:
         """The next frame's JSON bytes, decrypted but not yet decoded nor ``seq``-checked."""
         deadline = time.monotonic() + self.timeout
         try:
-            line = self._reader.read_line(deadline, MAX_RESPONSE_BYTES)
+            line = self._reader.read_line(deadline, self._max_line)
         except TimeoutError:
             raise RequestTimeoutError(self.timeout, "no response", step=step) from None
         except _LineTooLongError:
-            raise ProtocolError("response line too long", step=step) from None
+            raise ResponseTooLargeError(
+                self.max_frame_bytes, f"response line over {self._max_line} bytes", step=step
+            ) from None
         except EOFError:
             raise ConnectionLostError("server closed the connection", step=step) from None
         except OSError as error:
@@ -181,6 +194,7 @@ def open_connection(
     timeout: float,
     address_policy: AddressPolicy | None,
     steps: StepLog,
+    max_frame_bytes: int,
 ) -> Connection:
     """Resolve, vet, connect, read the greeting and set up encryption, recording each step."""
     steps.reset()
@@ -201,7 +215,7 @@ def open_connection(
         )
         if not greeting.crypto:
             steps.passed(Step.ENCRYPTION, "crypto=off: frames travel unencrypted")
-        connection = Connection(sock, reader, greeting, codec, timeout)
+        connection = Connection(sock, reader, greeting, codec, timeout, max_frame_bytes)
         connection.refuse_if_busy()
     except BaseException:
         sock.close()

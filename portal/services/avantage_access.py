@@ -83,8 +83,13 @@ def _secrets(point: AccessPoint) -> tuple[str, str | None]:
 
 
 def open_client(point: AccessPoint, *, timeout: float = 10.0, retries: int = 3) -> AvantageClient:
-    """A client for ``point`` with its decrypted secrets (not yet connected)."""
+    """A client for ``point`` with its decrypted secrets (not yet connected).
+
+    AVANTAGE_MAX_FRAME_BYTES and AVANTAGE_MAX_PAGES bound what one response and one listing may
+    cost (see docs/avantage-protocol.md).
+    """
     password, key = _secrets(point)
+    config = current_app.config
     return AvantageClient(
         point.host,
         point.port,
@@ -93,7 +98,9 @@ def open_client(point: AccessPoint, *, timeout: float = 10.0, retries: int = 3) 
         key,
         timeout=timeout,
         retries=retries,
-        address_policy=address_policy(current_app.config["ALLOW_PRIVATE_ENDPOINTS"]),
+        address_policy=address_policy(config["ALLOW_PRIVATE_ENDPOINTS"]),
+        max_frame_bytes=config["AVANTAGE_MAX_FRAME_BYTES"],
+        max_pages=config["AVANTAGE_MAX_PAGES"],
     )
 
 

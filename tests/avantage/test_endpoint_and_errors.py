@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from portal.avantage import errors
+from portal.avantage import bounds, errors
 from portal.avantage.endpoint import (
     EmptyEndpointError,
     EndpointError,
@@ -113,6 +113,13 @@ def _examples() -> list[errors.AvantageError]:
         errors.RequestTimeoutError(2.5),
         errors.ServerError("INVALID", "limit: must be an integer from 1 to 1000"),
         errors.LineTooLargeError(7, 1024),
+        bounds.ResponseTooLargeError(8 * 1024 * 1024),
+        *(
+            bounds.ListingOverrunError(
+                "employees", overrun, received=600, total=1, first=1, pages=10, count=9, limit=8
+            )
+            for overrun in bounds.Overrun
+        ),
     ]
 
 
