@@ -1,4 +1,12 @@
-"""Invariants enforced at flush time, whatever code path changed the objects."""
+"""Invariants enforced at flush time, whatever code path changed the objects.
+
+Core ``UPDATE`` statements never reach these flush events, so the ones that write a sheet
+carry the invariant in their WHERE clause: a status transition matches only the status the
+request read, which is never Gelée (services/timesheet_status.py); the export freezes only
+Validée sheets and otherwise writes only ``EXPORT_BOOKKEEPING`` (services/export_*.py).
+They refresh or expire the objects they changed, so this guard judges any later write of
+the same session against the status now stored.
+"""
 
 from __future__ import annotations
 

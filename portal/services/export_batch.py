@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from portal.errors import ConflictError, PortalError, ValidationError
 from portal.models import ExportBatch, ExportLine, Integration, Timesheet, User, db
 from portal.services import audit
-from portal.services.export import plan
+from portal.services.export import SENDABLE, plan
 
 
 class ResendNotConfirmedError(PortalError):
@@ -96,11 +96,16 @@ def create_batch(
 
 
 def _lock(batch: ExportBatch, sheets: list[Timesheet]) -> None:
-    """Take every sheet for this batch in one conditional statement, or none of them."""
+    """Take every sheet for this batch in one conditional statement, or none of them: a
+    sheet rejected (or taken by another batch) since it was selected is not sent."""
     ids = [sheet.id for sheet in sheets]
     taken = db.session.execute(
         sa.update(Timesheet)
-        .where(Timesheet.id.in_(ids), Timesheet.export_lock_id.is_(None))
+        .where(
+            Timesheet.id.in_(ids),
+            Timesheet.export_lock_id.is_(None),
+            Timesheet.status.in_(SENDABLE),
+        )
         .values(export_lock_id=batch.id)
         .execution_options(synchronize_session=False)
     )
@@ -108,8 +113,9 @@ def _lock(batch: ExportBatch, sheets: list[Timesheet]) -> None:
         db.session.rollback()
         raise ConflictError(
             _(
-                "Certaines de ces feuilles viennent d'être envoyées par quelqu'un d'autre. "
-                "Rechargez la page pour voir leur état."
+                "Certaines de ces feuilles viennent de changer : envoyées par quelqu'un "
+                "d'autre, ou rejetées entre-temps. Rien n'a été envoyé; rechargez la page pour "
+                "voir leur état et refaites la sélection."
             )
         )
     for sheet in sheets:

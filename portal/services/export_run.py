@@ -123,8 +123,9 @@ def record(batch: ExportBatch, state: BatchResult) -> None:
     """Committed: freeze the validated sheets and show the batch on each; rejected: change
     nothing but the rejections shown against their lines. Unlocks the sheets either way.
 
-    Sheets are updated with one statement each way (a batch can hold thousands of them);
-    these are the only changes a frozen sheet accepts (see models/guards.py).
+    Sheets are updated with one statement each way (a batch can hold thousands of them),
+    conditional on this batch's lock and on the status: only the sheets the freeze matched
+    are audited. These are the only changes a frozen sheet accepts (see models/guards.py).
     """
     now = utcnow()
     batch.avantage_batch = state.batch or batch.avantage_batch
@@ -133,8 +134,7 @@ def record(batch: ExportBatch, state: BatchResult) -> None:
     if state.state == "committed":
         batch.status, batch.accepted = BatchStatus.COMMITTED, state.accepted
         batch.lines_sent = batch.line_count
-        _audit_freezes(batch, now)
-        db.session.execute(
+        frozen = db.session.scalars(
             sa.update(Timesheet)
             .where(mine, Timesheet.status == TimesheetStatus.VALIDATED)
             .values(
@@ -143,8 +143,10 @@ def record(batch: ExportBatch, state: BatchResult) -> None:
                 frozen_by_id=batch.requested_by_id,
                 updated_at=now,
             )
+            .returning(Timesheet.id)
             .execution_options(synchronize_session=False)
-        )
+        ).all()
+        _audit_freezes(batch, frozen, now)
         unlock = {"last_export_id": batch.id}
     else:
         batch.status = BatchStatus.REJECTED
@@ -192,12 +194,14 @@ def _unlock(batch: ExportBatch, **changes) -> None:
             db.session.expire(obj)
 
 
-def _audit_freezes(batch: ExportBatch, now) -> None:
-    """One audit event per sheet the batch freezes, written in one statement."""
+def _audit_freezes(batch: ExportBatch, frozen: list[int], now) -> None:
+    """One audit event per sheet this run's UPDATE froze (``frozen``), in one statement."""
+    if not frozen:
+        return
     rows = db.session.execute(
         sa.select(Timesheet.id, Timesheet.week_start, User.first_name, User.last_name)
         .join(User, User.id == Timesheet.employee_id)
-        .where(Timesheet.export_lock_id == batch.id, Timesheet.status == TimesheetStatus.VALIDATED)
+        .where(Timesheet.id.in_(frozen))
     )
     events = [
         {
@@ -213,8 +217,7 @@ def _audit_freezes(batch: ExportBatch, now) -> None:
         }
         for sheet_id, week, first, last in rows
     ]
-    if events:
-        db.session.execute(AuditEvent.__table__.insert(), events)
+    db.session.execute(AuditEvent.__table__.insert(), events)
 
 
 def fail(batch: ExportBatch, error: AvantageError | dict) -> None:

@@ -26,7 +26,7 @@ from portal.models import (
     db,
 )
 from portal.models.base import MAX_ID, get_in_company
-from portal.services.timesheets import ensure_editable
+from portal.services.timesheets import claim_for_edit
 
 #: Nobody works more than this in one day.
 MAX_HOURS_PER_DAY = Decimal("24")
@@ -119,7 +119,7 @@ def save_hour_line(
     company_id: int, actor: User, sheet: Timesheet, data: HourLineData, line: HourLine | None = None
 ) -> HourLine:
     """Add (``line`` None) or change an hour line after checking every field."""
-    ensure_editable(company_id, actor, sheet)
+    claim_for_edit(company_id, actor, sheet)
     errors: dict[str, str] = {}
     project, activity = _check_place(company_id, sheet, data, errors)
     trade = get_in_company(Trade, company_id, data.trade_id)
@@ -178,7 +178,7 @@ def save_expense_line(
     line: ExpenseLine | None = None,
 ) -> ExpenseLine:
     """Add or change an expense line; the value goes in the field its type's kind calls for."""
-    ensure_editable(company_id, actor, sheet)
+    claim_for_edit(company_id, actor, sheet)
     errors: dict[str, str] = {}
     project, activity = _check_place(company_id, sheet, data, errors)
     expense_type = get_in_company(ExpenseType, company_id, data.expense_type_id)
@@ -209,7 +209,7 @@ def get_line(model: type[HourLine] | type[ExpenseLine], sheet: Timesheet, line_i
 
 def delete_line(company_id: int, actor: User, sheet: Timesheet, line: HourLine | ExpenseLine):
     """Remove a line from a sheet that can still change."""
-    ensure_editable(company_id, actor, sheet)
+    claim_for_edit(company_id, actor, sheet)
     if isinstance(line, HourLine):
         sheet.hour_lines.remove(line)
     else:

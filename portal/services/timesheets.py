@@ -1,4 +1,4 @@
-"""Weekly timesheets: who sees and edits which sheet, its lines, and the status flow."""
+"""Weekly timesheets: who sees and edits which sheet (the status flow: timesheet_status)."""
 
 from __future__ import annotations
 
@@ -27,23 +27,9 @@ from portal.models import (
     db,
 )
 from portal.models.base import MAX_ID, utcnow
-from portal.services import audit
 
 #: Statuses in which the lines of a sheet can still change.
 EDITABLE = frozenset({TimesheetStatus.DRAFT, TimesheetStatus.REJECTED})
-#: The status each action leads to.
-TARGETS = {
-    "submit": TimesheetStatus.SUBMITTED,
-    "validate": TimesheetStatus.VALIDATED,
-    "reject": TimesheetStatus.REJECTED,
-    "freeze": TimesheetStatus.FROZEN,
-}
-#: The permission each review action needs beyond seeing the sheet.
-REVIEW_PERMISSION = {
-    "validate": TimesheetPermission.EXTENDED,
-    "reject": TimesheetPermission.EXTENDED,
-    "freeze": TimesheetPermission.ADMIN,
-}
 
 
 def week_start_of(day: date) -> date:
@@ -225,6 +211,28 @@ def ensure_editable(company_id: int, actor: User, sheet: Timesheet) -> None:
         )
 
 
+def claim_for_edit(company_id: int, actor: User, sheet: Timesheet) -> None:
+    """``ensure_editable``, then hold the sheet's row for this transaction by a conditional
+    UPDATE: a submit, freeze or batch that committed since the sheet was read wins, and this
+    change of its lines is refused instead of landing in a sheet that left Brouillon."""
+    ensure_editable(company_id, actor, sheet)
+    claimed = db.session.execute(
+        sa.update(Timesheet)
+        .where(
+            Timesheet.id == sheet.id,
+            Timesheet.status.in_(EDITABLE),
+            Timesheet.export_lock_id.is_(None),
+        )
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.refresh(sheet)
+        ensure_editable(company_id, actor, sheet)  # says what the sheet has become
+        raise ConflictError()
+    db.session.expire(sheet, ["updated_at"])
+
+
 def ensure_not_being_sent(sheet: Timesheet) -> None:
     """A sheet in an export batch that has not ended is locked against any change."""
     if sheet.export_lock_id is not None:
@@ -234,102 +242,3 @@ def ensure_not_being_sent(sheet: Timesheet) -> None:
                 "modifiée avant la fin de l'envoi. Consultez la page des lots envoyés."
             )
         )
-
-
-# --- the status flow -------------------------------------------------------------------------
-
-
-def available_actions(sheet: Timesheet, actor: User) -> list[str]:
-    """The transitions ``actor`` may apply to ``sheet`` now, for the buttons of the page."""
-    if sheet.id is None or sheet.export_lock_id is not None:
-        return []
-    actions = []
-    reviewer = is_reviewer(actor)
-    if sheet.status in EDITABLE and (sheet.employee_id == actor.id or reviewer):
-        actions.append("submit")
-    if sheet.status == TimesheetStatus.SUBMITTED and reviewer:
-        actions += ["validate", "reject"]
-    if sheet.status == TimesheetStatus.VALIDATED:
-        if reviewer:
-            actions.append("reject")
-        if actor.has_timesheet_permission(TimesheetPermission.ADMIN):
-            actions.append("freeze")
-    return actions
-
-
-def _authorize(company_id: int, actor: User, sheet: Timesheet, action: str) -> None:
-    """Refuse the transition, most fundamental reason first: tenancy, rights, then state."""
-    if sheet.company_id != company_id:
-        raise NotFoundError()
-    if sheet.employee_id != actor.id and not is_reviewer(actor):
-        raise PermissionDeniedError(_("Vous ne pouvez modifier que vos propres feuilles de temps."))
-    needs = REVIEW_PERMISSION.get(action)
-    if needs is not None and not actor.has_timesheet_permission(needs):
-        raise PermissionDeniedError(
-            _("Il faut la permission « %(level)s » sur les feuilles de temps.", level=needs.label)
-        )
-    if sheet.status == TimesheetStatus.FROZEN:
-        raise TimesheetLockedError()
-    ensure_not_being_sent(sheet)
-    if action not in available_actions(sheet, actor):
-        raise ConflictError(
-            _(
-                "Cette feuille est %(status)s : elle ne peut pas passer à « %(target)s ». "
-                "Rechargez la page pour voir son état actuel.",
-                status=sheet.status.label.lower(),
-                target=TARGETS[action].label,
-            )
-        )
-
-
-def _apply(company_id: int, actor: User, sheet: Timesheet, action: str, **changes) -> None:
-    """Change the status and ``changes`` together: a flush in between would freeze too early."""
-    previous, target = sheet.status, TARGETS[action]
-    summary = f"{sheet.employee.full_name} — {sheet.week_start.isoformat()} : "
-    sheet.status = target
-    for name, value in changes.items():
-        setattr(sheet, name, value)
-    audit.record(
-        company_id,
-        actor,
-        f"timesheet.{action}",
-        sheet,
-        f"{summary}{previous.label} → {target.label}",
-        previous=previous.value,
-        status=target.value,
-    )
-
-
-def submit(company_id: int, actor: User, sheet: Timesheet) -> None:
-    """Send a draft or rejected sheet for review."""
-    _authorize(company_id, actor, sheet, "submit")
-    if not sheet.hour_lines and not sheet.expense_lines:
-        raise ValidationError(
-            message=_("Ajoutez au moins une ligne avant de soumettre la feuille.")
-        )
-    review = dict.fromkeys(("reviewed_at", "reviewed_by_id", "rejection_reason"))
-    _apply(company_id, actor, sheet, "submit", submitted_at=utcnow(), **review)
-
-
-def validate(company_id: int, actor: User, sheet: Timesheet) -> None:
-    """Accept a submitted sheet (Étendue or Admin)."""
-    _authorize(company_id, actor, sheet, "validate")
-    _apply(company_id, actor, sheet, "validate", reviewed_at=utcnow(), reviewed_by_id=actor.id)
-
-
-def reject(company_id: int, actor: User, sheet: Timesheet, reason: str) -> None:
-    """Send a submitted or validated sheet back to its employee with the ``reason``."""
-    _authorize(company_id, actor, sheet, "reject")
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ValidationError({"reason": _("Dites à l'employé ce qu'il doit corriger.")})
-    if len(reason) > 500:
-        raise ValidationError({"reason": _("Maximum %(n)d caractères.", n=500)})
-    review = {"reviewed_at": utcnow(), "reviewed_by_id": actor.id, "rejection_reason": reason}
-    _apply(company_id, actor, sheet, "reject", **review)
-
-
-def freeze(company_id: int, actor: User, sheet: Timesheet) -> None:
-    """Lock a validated sheet for good (timesheet Admin); nothing can change it afterwards."""
-    _authorize(company_id, actor, sheet, "freeze")
-    _apply(company_id, actor, sheet, "freeze", frozen_at=utcnow(), frozen_by_id=actor.id)

@@ -20,7 +20,7 @@ from portal.models import (
     TimesheetStatus,
     User,
 )
-from portal.services import export, export_batch, export_run
+from portal.services import export, export_batch, export_run, timesheet_status
 from tests.fixtures.export_world import MONDAY, entries
 from tests.fixtures.queue import work
 
@@ -233,8 +233,6 @@ def test_two_users_sending_at_the_same_moment_make_one_batch(app, world, rq):
 
 
 def test_a_sheet_being_sent_cannot_be_edited_or_rejected(world, rq, make_user):
-    from portal.services import timesheets
-
     sheet = world.sheet(world.employees["1002"])
     export_batch.create_batch(
         world.admin.company_id, world.admin, world.integration, [sheet], confirm_resend=False
@@ -243,8 +241,8 @@ def test_a_sheet_being_sent_cannot_be_edited_or_rejected(world, rq, make_user):
     sheet = db.session.get(Timesheet, sheet.id)
     validator = make_user("validator", employee_number="9100")
     with pytest.raises(TimesheetLockedError):
-        timesheets.reject(world.admin.company_id, validator, sheet, "Erreur")
-    assert timesheets.available_actions(sheet, world.admin) == []
+        timesheet_status.reject(world.admin.company_id, validator, sheet, "Erreur")
+    assert timesheet_status.available_actions(sheet, world.admin) == []
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from portal.errors import (
 )
 from portal.extensions import db
 from portal.models import AuditEvent, ExpenseLine, HourLine, TimesheetStatus
-from portal.services import timesheet_lines, timesheets
+from portal.services import timesheet_lines, timesheet_status
 from portal.services.timesheet_lines import ExpenseLineData, HourLineData
 from tests.timesheets.helpers import WEEK, hx, reload, toast, week_url
 
@@ -78,9 +78,9 @@ CASES = [
 
 def apply(action: str, actor, sheet) -> None:
     if action == "reject":
-        timesheets.reject(sheet.company_id, actor, sheet, REASON)
+        timesheet_status.reject(sheet.company_id, actor, sheet, REASON)
     else:
-        getattr(timesheets, action)(sheet.company_id, actor, sheet)
+        getattr(timesheet_status, action)(sheet.company_id, actor, sheet)
 
 
 def audit_events() -> list[AuditEvent]:
@@ -144,7 +144,7 @@ def test_the_page_shows_only_the_allowed_buttons(
     sheet = make_timesheet(people["owner"], work, status=status)
     auth.login(people[role])
     allowed = {a for a in TRANSITIONS if isinstance(outcome(a, status, role), TimesheetStatus)}
-    assert set(timesheets.available_actions(sheet, people[role])) == allowed
+    assert set(timesheet_status.available_actions(sheet, people[role])) == allowed
     page = client.get(week_url(people["owner"])).text
     assert f'id="sheet-status-badge" class="badge badge-{status.value}">{LABELS[status]}' in page
     for action in TRANSITIONS:
@@ -250,9 +250,9 @@ def test_an_invalid_transition_is_refused_even_through_the_service_with_a_messag
 ):
     sheet = make_timesheet(people["owner"], work, status=VALIDATED)
     with pytest.raises(ConflictError, match="validée"):
-        timesheets.submit(sheet.company_id, people["owner"], sheet)
+        timesheet_status.submit(sheet.company_id, people["owner"], sheet)
     with pytest.raises(ValidationError):
-        timesheets.reject(sheet.company_id, people["validator"], sheet, "")
+        timesheet_status.reject(sheet.company_id, people["validator"], sheet, "")
 
 
 # --- a frozen (Gelée) sheet cannot change, by any route, service or ORM write ------------------
@@ -418,10 +418,10 @@ def call(name: str, actor, sheet, work: dict):
         "delete expense line": lambda: timesheet_lines.delete_line(
             company_id, actor, sheet, expense
         ),
-        "submit": lambda: timesheets.submit(company_id, actor, sheet),
-        "validate": lambda: timesheets.validate(company_id, actor, sheet),
-        "reject": lambda: timesheets.reject(company_id, actor, sheet, REASON),
-        "freeze": lambda: timesheets.freeze(company_id, actor, sheet),
+        "submit": lambda: timesheet_status.submit(company_id, actor, sheet),
+        "validate": lambda: timesheet_status.validate(company_id, actor, sheet),
+        "reject": lambda: timesheet_status.reject(company_id, actor, sheet, REASON),
+        "freeze": lambda: timesheet_status.freeze(company_id, actor, sheet),
     }[name]()
 
 

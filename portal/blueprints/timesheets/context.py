@@ -15,7 +15,7 @@ from portal.blueprints.timesheets import forms
 from portal.extensions import htmx
 from portal.models import Timesheet, User
 from portal.models.base import MAX_ID
-from portal.services import timesheet_lines, timesheets, users
+from portal.services import timesheet_lines, timesheet_status, timesheets, users
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def sheet_context(
         sheet=sheet,
         employee=sheet.employee,
         editable=editable,
-        actions=timesheets.available_actions(sheet, current_user),
+        actions=timesheet_status.available_actions(sheet, current_user),
         hour_form=hour_form,
         expense_form=expense_form,
         reject_form=reject_form or forms.RejectForm(formdata=None),

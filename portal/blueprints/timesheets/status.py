@@ -11,11 +11,12 @@ from portal.blueprints.timesheets import bp, context, forms
 from portal.errors import ValidationError
 from portal.extensions import db
 from portal.models import TimesheetPermission
-from portal.services import timesheets
+from portal.services import timesheet_status, timesheets
 
 
 def _locked_sheet(sheet_id: int):
-    """The sheet, its row locked until the commit (a freeze and an edit cannot cross)."""
+    """The sheet, its row locked until the commit on PostgreSQL (a freeze and an edit cannot
+    cross); on every database the transition's conditional UPDATE decides who wins."""
     return timesheets.get_sheet(current_user.company_id, current_user, sheet_id, for_update=True)
 
 
@@ -23,7 +24,7 @@ def _locked_sheet(sheet_id: int):
 @login_required
 def submit(sheet_id: int):
     sheet = _locked_sheet(sheet_id)
-    timesheets.submit(current_user.company_id, current_user, sheet)
+    timesheet_status.submit(current_user.company_id, current_user, sheet)
     db.session.commit()
     return context.changed(sheet, _("Feuille soumise pour validation."), "_sheet")
 
@@ -33,7 +34,7 @@ def submit(sheet_id: int):
 @timesheet_permission_required(TimesheetPermission.EXTENDED)
 def validate(sheet_id: int):
     sheet = _locked_sheet(sheet_id)
-    timesheets.validate(current_user.company_id, current_user, sheet)
+    timesheet_status.validate(current_user.company_id, current_user, sheet)
     db.session.commit()
     return context.changed(sheet, _("Feuille validée."), "_sheet")
 
@@ -45,7 +46,9 @@ def reject(sheet_id: int):
     sheet = _locked_sheet(sheet_id)
     form = forms.RejectForm()
     try:
-        timesheets.reject(current_user.company_id, current_user, sheet, form.reason.data or "")
+        timesheet_status.reject(
+            current_user.company_id, current_user, sheet, form.reason.data or ""
+        )
     except ValidationError as error:
         if not error.field_errors:
             raise
@@ -64,6 +67,6 @@ def reject(sheet_id: int):
 @timesheet_permission_required(TimesheetPermission.ADMIN)
 def freeze(sheet_id: int):
     sheet = _locked_sheet(sheet_id)
-    timesheets.freeze(current_user.company_id, current_user, sheet)
+    timesheet_status.freeze(current_user.company_id, current_user, sheet)
     db.session.commit()
     return context.changed(sheet, _("Feuille gelée : plus personne ne peut la modifier."), "_sheet")
