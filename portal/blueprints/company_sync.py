@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from portal import jobs
 from portal.blueprints.access import superadmin_required
+from portal.blueprints.forms import parse_id
 from portal.blueprints.rendering import fragment_with_toast
 from portal.blueprints.runs import render_progress
 from portal.errors import PortalError
@@ -158,9 +159,7 @@ def link(integration_id: int, slug: str):
     local_id = request.form.get("local_id", "")
     try:
         if local_id:
-            local = matching.get_local(
-                section, current_user.company_id, int(local_id) if local_id.isdigit() else 0
-            )
+            local = matching.get_local(section, current_user.company_id, parse_id(local_id))
             matching.link_manually(integration, section, remote_key, local, current_user)
             message = _("Lien enregistré.")
         else:

@@ -156,7 +156,7 @@ def _haystack(section: SyncSection, row: ConsoleRow) -> str:
     return " ".join(parts).casefold()
 
 
-def get_local(section: SyncSection, company_id: int, local_id: int) -> Any:
+def get_local(section: SyncSection, company_id: int, local_id: int | None) -> Any:
     local = get_in_company(LOCAL_MODELS[section], company_id, local_id)
     if local is None:
         raise NotFoundError(_("Choisissez un élément du portail dans la liste."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from portal.extensions import db
@@ -91,3 +93,41 @@ def test_other_company_entries_are_not_found(client, manager, make_company):
 
 def test_unknown_section_is_404(client, manager):
     assert client.get("/parametres/inexistant").status_code == 404
+
+
+HTMX = {"HX-Request": "true"}
+KM = {"code": "KM", "name": "Kilométrage", "kind": "quantity", "unit": "km", "active": "y"}
+KIND_MESSAGE = "Choisissez ce que la ligne contient : montant, quantité ou heures."
+
+
+@pytest.mark.parametrize("kind", ["bogus", "Amount", "amount ", "", ["bogus", "amount"]])
+def test_a_kind_not_in_the_list_is_refused_with_a_message(client, manager, kind):
+    response = client.post("/parametres/depenses-primes", data={**KM, "kind": kind}, headers=HTMX)
+    assert response.status_code == 200
+    assert KIND_MESSAGE in response.text
+    assert db.session.scalar(db.select(db.func.count(ExpenseType.id))) == 0
+
+
+def test_changing_to_a_kind_not_in_the_list_keeps_the_kind(client, manager):
+    entry = ExpenseType(
+        company_id=manager.company_id, code="KM", name="Km", kind=ExpenseKind.QUANTITY
+    )
+    db.session.add(entry)
+    db.session.commit()
+    response = client.post(
+        f"/parametres/depenses-primes/{entry.id}", data={**KM, "kind": "bogus"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    assert KIND_MESSAGE in response.text
+    db.session.expire_all()
+    assert db.session.get(ExpenseType, entry.id).kind == ExpenseKind.QUANTITY
+
+
+def test_the_edit_form_shows_the_current_kind(client, manager):
+    entry = ExpenseType(
+        company_id=manager.company_id, code="H", name="Prime", kind=ExpenseKind.HOURS
+    )
+    db.session.add(entry)
+    db.session.commit()
+    page = client.get(f"/parametres/depenses-primes/{entry.id}/modifier").text
+    assert re.findall(r'<option selected value="(\w*)">', page) == ["hours"]

@@ -125,7 +125,7 @@ def test_linking_a_portal_record_already_linked_is_refused(
     assert link.local_id != taken.id
 
 
-@pytest.mark.parametrize("bad", ["abc", "-1", "99999999999999", ""])
+@pytest.mark.parametrize("bad", ["abc", "-1", "99999999999999", "", "²", "１２"])
 def test_hostile_link_form_values_never_500(client, connect, sync_now, make_simulator, bad):
     integration = connect(make_simulator(employees=5))
     sync_now(integration, SyncSection.EMPLOYEES)
@@ -135,6 +135,22 @@ def test_hostile_link_form_values_never_500(client, connect, sync_now, make_simu
         headers=HTMX,
     )
     assert response.status_code in (200, 404)
+
+
+def test_a_local_id_in_other_digits_is_no_id(client, connect, sync_now, make_simulator, make_user):
+    person = make_user("employee", employee_number="1002")
+    integration = connect(make_simulator(employees=5))
+    sync_now(integration, SyncSection.EMPLOYEES)
+    full_width = "".join(chr(ord(digit) + 0xFEE0) for digit in str(person.id))
+    response = client.post(
+        f"{_base(integration)}/employes/liens",
+        data={"remote_key": "1004", "local_id": full_width},
+        headers=HTMX,
+    )
+    toast = json.loads(response.headers["HX-Trigger"])["toast"]
+    assert toast == {"level": "error", "message": "Choisissez un élément du portail dans la liste."}
+    link = db.session.scalar(db.select(RecordLink).where(RecordLink.remote_key == "1004"))
+    assert link is None or link.local_id != person.id
 
 
 def test_trades_are_created_and_rates_shown(client, connect, sync_now, make_simulator, superadmin):

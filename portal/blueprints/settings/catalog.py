@@ -16,7 +16,7 @@ from portal.blueprints.settings import bp
 from portal.blueprints.settings.forms import CatalogForm
 from portal.errors import ValidationError
 from portal.extensions import db, htmx
-from portal.models import ExpenseKind, ExpenseType, HourType, Trade
+from portal.models import ExpenseType, HourType, Trade
 from portal.services import catalog
 
 
@@ -73,8 +73,6 @@ def _form(section: CatalogSection, entry=None, *, submitted: bool = False) -> Ca
         form = CatalogForm()
     else:
         form = CatalogForm(formdata=None, obj=entry, data=None if entry else {"active": True})
-        if entry is not None and section.model is ExpenseType:
-            form.kind.data = entry.kind.value
     for name in ("kind", "unit", "is_regular"):
         if name not in section.fields:
             delattr(form, name)
@@ -82,15 +80,13 @@ def _form(section: CatalogSection, entry=None, *, submitted: bool = False) -> Ca
 
 
 def _data(section: CatalogSection, form: CatalogForm) -> catalog.CatalogData:
-    kind = None
-    if "kind" in section.fields and form.kind.data:
-        kind = ExpenseKind(form.kind.data)
+    """What the form holds; ``kind`` is None when it is missing or not one of the list."""
     return catalog.CatalogData(
         code=form.code.data or "",
         name=form.name.data or "",
         active=form.active.data,
         is_regular="is_regular" in section.fields and form.is_regular.data,
-        kind=kind,
+        kind=form.kind.data if "kind" in section.fields else None,
         unit=form.unit.data or "" if "unit" in section.fields else "",
     )
 

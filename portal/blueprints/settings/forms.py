@@ -25,7 +25,9 @@ class CatalogForm(FlaskForm):
     code = StringField(_l("Code"))
     name = StringField(_l("Nom"))
     kind = SelectField(
-        _l("Nature"), choices=[SelectChoice("", _l("— Choisir —")), *ExpenseKind.choices()]
+        _l("Nature"),
+        choices=[SelectChoice("", _l("— Choisir —")), *ExpenseKind.choices()],
+        coerce=enum_coerce(ExpenseKind),
     )
     unit = StringField(_l("Unité (ex. km)"))
     is_regular = BooleanField(_l("Type régulier"))
