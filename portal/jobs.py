@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_app_context, url_for
 from flask_babel import gettext as _
@@ -15,6 +16,7 @@ from redis.exceptions import RedisError
 from rq import Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 
 from portal.avantage import AvantageError
 from portal.errors import PortalError
@@ -30,7 +32,16 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
-from portal.services import avantage_access, export_run, mail, password_reset, runs, sync
+from portal.services import (
+    avantage_access,
+    export_batch,
+    export_messages,
+    export_run,
+    mail,
+    password_reset,
+    runs,
+    sync,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +79,24 @@ def _enqueue(function: str, object_id: int, job_id: str, description: str) -> No
     )
 
 
-def _job_lost(job_id: str) -> bool:
-    """True when the queue no longer has a job that should be waiting (Redis restarted…)."""
+def _job_lost(job_id: str, now: datetime | None = None) -> bool:
+    """True when the queue no longer holds a job that should be waiting: gone (Redis lost its
+    data), ended, or a retry due so long ago that no scheduler is left to start it."""
     try:
         job = Job.fetch(job_id, connection=queue.connection)
+        status = job.get_status(refresh=True)
+        if status == JobStatus.SCHEDULED:
+            due = ScheduledJobRegistry(queue=queue.queue).get_scheduled_time(job)
+            return due < (now or utcnow()) - timedelta(seconds=_stale_after())
     except NoSuchJobError:
         return True
     except RedisError:
         return False  # cannot tell now; the page says the queue is unreachable
-    return job.get_status(refresh=True) in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED)
+    return status in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED)
+
+
+def _stale_after() -> float:
+    return current_app.config.get("SYNC_STALE_SECONDS", 120)
 
 
 def sync_job_id(run: SyncRun) -> str:
@@ -138,19 +158,18 @@ def cancel_sync(run: SyncRun, actor: User) -> None:
             Job.fetch(sync_job_id(run), connection=queue.connection).cancel()
 
 
-def refresh(run: SyncRun) -> SyncRun:
-    """Detect a run whose worker died or whose job the queue lost, before showing it."""
+def refresh(run: SyncRun, now: datetime | None = None) -> SyncRun:
+    """Detect a run whose worker died or whose job (or scheduled retry) the queue lost."""
     if run.status.active:
         _reap(run.company_id)
-        if run.status == RunStatus.QUEUED and not run.error and _job_lost(sync_job_id(run)):
+        if run.status == RunStatus.QUEUED and _job_lost(sync_job_id(run), now):
             runs.mark_abandoned(run, runs.LOST)
         db.session.commit()
     return run
 
 
 def _reap(company_id: int) -> None:
-    stale_after = current_app.config.get("SYNC_STALE_SECONDS", 120)
-    if runs.abandon_stale_runs(company_id, utcnow(), stale_after):
+    if runs.abandon_stale_runs(company_id, utcnow(), _stale_after()):
         db.session.commit()
 
 
@@ -207,12 +226,20 @@ def run_sync(run_id: int) -> None:
 
 
 def export_job_id(batch: ExportBatch) -> str:
+    """The job of the batch's latest queued run; RQ's retries of that run keep it."""
     return f"export-batch-{batch.id}-{batch.attempts}"
 
 
 def start_export(batch: ExportBatch) -> None:
-    """Queue the batch's run (a new batch, or an interrupted one to resume)."""
+    """Queue the batch's run (a new batch, or an interrupted one to resume).
+
+    With Redis unreachable, a new batch is undone (nothing was sent, no batch is kept) and a
+    batch to resume is kept as it was, to resume once the queue is back.
+    """
+    resuming = batch.attempts > 0
+    previous = (batch.status, batch.error, batch.attempts)
     batch.status, batch.error = BatchStatus.QUEUED, None
+    batch.attempts += 1  # a run queued by the portal (a new batch, or Reprendre)
     db.session.commit()
     try:
         _enqueue(
@@ -220,24 +247,35 @@ def start_export(batch: ExportBatch) -> None:
         )
     except RedisError:
         log.exception("cannot enqueue export batch %s", batch.id)
-        export_run.fail(batch, runs.QUEUE_DOWN)
+        if resuming:
+            batch.status, batch.error, batch.attempts = previous
+            db.session.commit()
+            raise QueueUnavailableError(
+                _(
+                    "La file des tâches (Redis) est injoignable : le lot est conservé tel quel "
+                    "et pourra être repris dès que la file sera de retour. Réessayez dans un "
+                    "moment; si cela dure, prévenez l'administrateur du portail."
+                )
+            ) from None
+        export_batch.discard_unsent(batch)
         db.session.commit()
         raise QueueUnavailableError(
             _(
-                "La file des tâches (Redis) est injoignable : rien n'a été envoyé à Avantage "
-                "et les feuilles restent disponibles. Réessayez dans un moment."
+                "La file des tâches (Redis) est injoignable : rien n'a été envoyé et aucun lot "
+                "n'a été créé; les feuilles restent disponibles. Réessayez dans un moment; si "
+                "cela dure, prévenez l'administrateur du portail."
             )
         ) from None
 
 
-def refresh_export(batch: ExportBatch) -> ExportBatch:
-    """Detect a batch whose worker died (it becomes Interrompu, to be resumed)."""
+def refresh_export(batch: ExportBatch, now: datetime | None = None) -> ExportBatch:
+    """Detect a batch whose worker died, or whose job or scheduled retry the queue lost: it
+    becomes Interrompu (to resume) once begun in Avantage, else Échoué with its sheets freed."""
     if batch.status == BatchStatus.SENDING:
-        stale_after = current_app.config.get("SYNC_STALE_SECONDS", 120)
-        if export_run.interrupt_stale(batch.company_id, stale_after):
+        if export_run.interrupt_stale(batch.company_id, _stale_after()):
             db.session.commit()
-    elif batch.status == BatchStatus.QUEUED and not batch.error and _job_lost(export_job_id(batch)):
-        export_run.fail(batch, runs.LOST)
+    elif batch.status == BatchStatus.QUEUED and _job_lost(export_job_id(batch), now):
+        export_run.fail(batch, export_messages.LOST)
         db.session.commit()
     return batch
 
@@ -250,7 +288,7 @@ def run_export(batch_id: int) -> None:
             return  # already over, or superseded by a resumed run
         point = batch.integration.default_access_point
         if point is None:
-            export_run.fail(batch, runs.NO_ACCESS_POINT)
+            export_run.fail(batch, export_messages.NO_ACCESS_POINT)
             db.session.commit()
             return
         try:
@@ -273,7 +311,7 @@ def run_export(batch_id: int) -> None:
         except Exception:
             db.session.rollback()
             log.exception("export batch %s failed", batch_id)
-            export_run.fail(batch, runs.UNEXPECTED)
+            export_run.fail(batch, export_messages.UNEXPECTED)
             db.session.commit()
             raise
         db.session.commit()

@@ -120,3 +120,23 @@ def _lock(batch: ExportBatch, sheets: list[Timesheet]) -> None:
         )
     for sheet in sheets:
         db.session.expire(sheet, ["export_lock_id", "export_lock"])
+
+
+def discard_unsent(batch: ExportBatch) -> None:
+    """Undo a batch the queue could not take: free its sheets and delete it with its lines,
+    keeping in the audit log that the send was tried (nothing reached Avantage)."""
+    db.session.execute(
+        sa.update(Timesheet)
+        .where(Timesheet.export_lock_id == batch.id)
+        .values(export_lock_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        batch.company_id,
+        batch.requested_by,
+        "export.not_queued",
+        batch,
+        _("Envoi non commencé : la file des tâches était injoignable"),
+        lines=batch.line_count,
+    )
+    db.session.delete(batch)

@@ -25,7 +25,7 @@ from portal.models import (
     db,
 )
 from portal.models.base import utcnow
-from portal.services import audit, runs
+from portal.services import audit, export_messages, runs
 
 #: Lines per ADD_LINES call made by the portal (the client splits further under ``buffer``);
 #: progress and the heartbeat are recorded after each.
@@ -83,7 +83,7 @@ def remote_state(client: AvantageClient, batch: ExportBatch) -> BatchResult | No
 
 def send(batch: ExportBatch, client: AvantageClient) -> None:
     """Bring the batch to its end in Avantage and record the outcome (commits as it goes)."""
-    batch.status, batch.attempts = BatchStatus.SENDING, batch.attempts + 1
+    batch.status = BatchStatus.SENDING
     batch.started_at = batch.started_at or utcnow()
     batch.heartbeat_at, batch.error = utcnow(), None
     db.session.commit()
@@ -222,9 +222,15 @@ def _audit_freezes(batch: ExportBatch, frozen: list[int], now) -> None:
 
 def fail(batch: ExportBatch, error: AvantageError | dict) -> None:
     """A run that cannot go on: before BEGIN nothing reached Avantage (the sheets are freed);
-    after it, only a resumed run (GET_BATCH first) may decide (the sheets stay locked)."""
-    batch.error = runs.error_report(error) if isinstance(error, AvantageError) else dict(error)
-    if batch.begun_at is None:
+    after it, only a resumed run (GET_BATCH first) may decide (the sheets stay locked).
+
+    The portal's own reasons (``export_messages``) get the fix that fits that state."""
+    begun = batch.begun_at is not None
+    if isinstance(error, AvantageError):
+        batch.error = runs.error_report(error)
+    else:
+        batch.error = {**error, **(export_messages.RESUME if begun else export_messages.SEND_AGAIN)}
+    if not begun:
         batch.status, batch.finished_at = BatchStatus.FAILED, utcnow()
         _unlock(batch)
     else:
@@ -243,6 +249,6 @@ def interrupt_stale(company_id: int, stale_after: float) -> int:
     )
     count = 0
     for batch in stale:
-        fail(batch, runs.ABANDONED)
+        fail(batch, export_messages.ABANDONED)
         count += 1
     return count

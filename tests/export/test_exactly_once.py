@@ -61,7 +61,8 @@ def test_dropped_between_chunks_then_retried_sends_each_line_once(app, world, rq
     _enqueue_due_retries()
     work()
     batch = _reload(batch)
-    assert batch.status == BatchStatus.COMMITTED and batch.attempts == 2
+    assert batch.status == BatchStatus.COMMITTED
+    assert batch.attempts == 1  # RQ's retry is part of the one run the portal queued
     assert len(entries(world.simulator)) == 5
     assert db.session.get(Timesheet, sheet.id).status == TimesheetStatus.FROZEN
 

@@ -187,6 +187,26 @@ def test_a_queued_run_whose_job_vanished_is_abandoned(connect, rq, superadmin, m
     assert run.status == RunStatus.ABANDONED and run.error["type"] == "lost"
 
 
+def test_a_run_waiting_for_a_retry_the_queue_lost_is_abandoned(
+    app, connect, rq, superadmin, make_simulator
+):
+    """Redis restarted without its data while the run waited for RQ's delayed retry."""
+    app.config.update(SYNC_PAGE_SIZE=10, SYNC_CLIENT_RETRIES=0, SYNC_RETRY_INTERVALS=[30])
+    run = jobs.start_sync(
+        connect(make_simulator(employees=60, drop_after=4)), EMPLOYEES, superadmin
+    )
+    work()
+    db.session.expire_all()
+    run = db.session.get(SyncRun, run.id)
+    assert run.status == RunStatus.QUEUED and run.error["retrying"]
+    jobs.refresh(run)
+    assert run.status == RunStatus.QUEUED  # the retry is scheduled: it has an owner
+    queue.connection.flushdb()
+    jobs.refresh(run)
+    assert run.status == RunStatus.ABANDONED and run.error["type"] == "lost"
+    assert runs.active_run(run.integration, EMPLOYEES) is None  # Synchroniser works again
+
+
 def test_unreachable_redis_gives_a_clear_message_and_no_stuck_run(
     app, connect, superadmin, make_simulator, client
 ):

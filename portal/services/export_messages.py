@@ -1,0 +1,51 @@
+"""Why an export stopped, in the words of the export (not of a sync), in both languages.
+
+``export_run.fail`` adds what to do, which depends on whether Avantage saw the batch: once
+begun, only a resumed run may finish it; before, nothing reached Avantage and the sheets are
+free again.
+"""
+
+from __future__ import annotations
+
+#: What happened, for each of the portal's own reasons to stop an export.
+ABANDONED = {
+    "type": "abandoned",
+    "message_fr": "Le service de traitement qui envoyait ce lot s'est arrêté avant la fin.",
+    "message_en": "The background service sending this batch stopped before the end.",
+}
+LOST = {
+    "type": "lost",
+    "message_fr": "La file des tâches a perdu l'envoi de ce lot (Redis a redémarré?).",
+    "message_en": "The task queue lost this batch's sending (did Redis restart?).",
+}
+QUEUE_DOWN = {
+    "type": "queue",
+    "message_fr": "La file des tâches (Redis) était injoignable : l'envoi n'a pas commencé.",
+    "message_en": "The task queue (Redis) could not be reached: sending did not start.",
+}
+NO_ACCESS_POINT = {
+    "type": "access_point",
+    "message_fr": "L'intégration n'a plus de point d'accès par défaut : le lot n'a pu être envoyé.",
+    "message_en": "The integration has no default access point any more: the batch could "
+    "not be sent.",
+}
+UNEXPECTED = {
+    "type": "unexpected",
+    "message_fr": "L'envoi du lot s'est arrêté sur une erreur inattendue.",
+    "message_en": "Sending the batch stopped on an unexpected error.",
+}
+
+#: What to do, once Avantage has seen the batch…
+RESUME = {
+    "fix_fr": "Cliquez sur « Reprendre l'envoi » : la reprise demande d'abord à Avantage ce "
+    "qu'il a reçu et termine sans rien doubler. Les feuilles restent réservées à ce lot.",
+    "fix_en": "Click “Resume sending”: it first asks Avantage what it received and finishes "
+    "without doubling anything. The sheets stay reserved for this batch.",
+}
+#: …and before it did.
+SEND_AGAIN = {
+    "fix_fr": "Rien n'a atteint Avantage et les feuilles sont de nouveau disponibles : "
+    "sélectionnez-les et envoyez-les de nouveau.",
+    "fix_en": "Nothing reached Avantage and the sheets are available again: select them and "
+    "send them again.",
+}
