@@ -106,7 +106,7 @@ def init_app(app: Flask) -> None:
             if session_lifetime.expired():
                 logout_user()
                 session.clear()
-            else:
+            elif request.endpoint != "static":  # a stylesheet is not activity
                 session_lifetime.touch()
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None

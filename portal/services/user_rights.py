@@ -62,7 +62,7 @@ def grantable_permissions(actor: User, user: User | None) -> list[TimesheetPermi
 
 
 def check_grant(actor: User, data: UserData, user: User | None) -> None:
-    """Who may grant what (see the README's "Qui accorde quoi")."""
+    """Who may grant what (the README's "Who grants what")."""
     before = (
         (Licence.NONE, False, TimesheetPermission.LIMITED)
         if user is None
