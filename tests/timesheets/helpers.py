@@ -6,7 +6,16 @@ import json
 from datetime import date
 
 from portal.extensions import db
-from portal.models import Timesheet, User
+from portal.models import Timesheet, TimesheetStatus, User
+
+#: The statuses, by their short names.
+DRAFT, SUBMITTED, VALIDATED, REJECTED, FROZEN = (
+    TimesheetStatus.DRAFT,
+    TimesheetStatus.SUBMITTED,
+    TimesheetStatus.VALIDATED,
+    TimesheetStatus.REJECTED,
+    TimesheetStatus.FROZEN,
+)
 
 #: The week the tests work in (a Monday).
 WEEK = date(2026, 11, 23)

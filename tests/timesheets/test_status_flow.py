@@ -17,15 +17,19 @@ from portal.extensions import db
 from portal.models import AuditEvent, ExpenseLine, HourLine, TimesheetStatus
 from portal.services import timesheet_lines, timesheet_status
 from portal.services.timesheet_lines import ExpenseLineData, HourLineData
-from tests.timesheets.helpers import WEEK, hx, reload, toast, week_url
-
-DRAFT, SUBMITTED, VALIDATED, REJECTED, FROZEN = (
-    TimesheetStatus.DRAFT,
-    TimesheetStatus.SUBMITTED,
-    TimesheetStatus.VALIDATED,
-    TimesheetStatus.REJECTED,
-    TimesheetStatus.FROZEN,
+from tests.timesheets.helpers import (
+    DRAFT,
+    FROZEN,
+    REJECTED,
+    SUBMITTED,
+    VALIDATED,
+    WEEK,
+    hx,
+    reload,
+    toast,
+    week_url,
 )
+
 #: What the employee reads on the badge.
 LABELS = {
     DRAFT: "Brouillon",

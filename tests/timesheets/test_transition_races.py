@@ -14,22 +14,24 @@ import pytest
 
 from portal.errors import ConflictError, TimesheetLockedError
 from portal.extensions import db
-from portal.models import AuditEvent, Timesheet, TimesheetStatus, User
+from portal.models import AuditEvent, Timesheet, User
 from portal.services import timesheet_lines, timesheets
 from portal.services import timesheet_status as flow
 from portal.services.timesheet_lines import ExpenseLineData, HourLineData
 from portal.services.timesheet_status import TARGETS
 from tests.fixtures.factories import Auth
 from tests.timesheets.concurrency import WON, race
-from tests.timesheets.helpers import WEEK, hx, toast
-
-DRAFT, SUBMITTED, VALIDATED, REJECTED, FROZEN = (
-    TimesheetStatus.DRAFT,
-    TimesheetStatus.SUBMITTED,
-    TimesheetStatus.VALIDATED,
-    TimesheetStatus.REJECTED,
-    TimesheetStatus.FROZEN,
+from tests.timesheets.helpers import (
+    DRAFT,
+    FROZEN,
+    REJECTED,
+    SUBMITTED,
+    VALIDATED,
+    WEEK,
+    hx,
+    toast,
 )
+
 ROUNDS = 10
 REASON = "Il manque les heures du vendredi."
 #: What the loser of a race reads.
