@@ -264,3 +264,17 @@ def test_rotate_keys_reencrypts_every_secret(app, runner, add_point):
     app.config["ENCRYPTION_KEYS"] = new_key  # the old key can now be dropped
     assert crypto.decrypt(point.password_encrypted) == "secret-du-portail"
     assert crypto.decrypt(point.encryption_key_encrypted) == "CLE40"
+
+
+def test_a_point_submitted_without_htmx_is_saved_and_the_page_shown_again(client, integration):
+    """A click before htmx wires the form posts it natively: same result, then the page."""
+    url = f"/parametres/integrations/{integration.id}/points"
+    form = {"url": "avantage.exemple.ca", "username": "portail", "password": "Mot2Passe!"}
+    refused = client.post(url, data={**form, "url": "http://serveur"})
+    assert refused.status_code == 200 and "<html" in refused.text
+    assert "n&#39;est pas accepté" in refused.text
+    response = client.post(url, data=form)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/parametres/integrations/{integration.id}"
+    assert db.session.scalar(db.select(AccessPoint.host)) == "avantage.exemple.ca"
+    assert "Point d&#39;accès ajouté." in client.get(response.headers["Location"]).text

@@ -131,3 +131,18 @@ def test_the_edit_form_shows_the_current_kind(client, manager):
     db.session.commit()
     page = client.get(f"/parametres/depenses-primes/{entry.id}/modifier").text
     assert re.findall(r'<option selected value="(\w*)">', page) == ["hours"]
+
+
+def test_a_row_saved_without_htmx_returns_to_the_list_with_the_outcome(client, manager):
+    client.post("/parametres/metiers", data={"code": "CHARP", "name": "Charpentier"})
+    trade = db.session.scalar(db.select(Trade))
+    refused = client.post(f"/parametres/metiers/{trade.id}", data={"code": "CHARP", "name": ""})
+    assert refused.status_code == 303 and refused.headers["Location"] == "/parametres/metiers"
+    assert "Entrez un nom." in client.get("/parametres/metiers").text
+    response = client.post(
+        f"/parametres/metiers/{trade.id}", data={"code": "CHARP", "name": "Menuisier"}
+    )
+    assert response.status_code == 303
+    assert "Enregistré." in client.get("/parametres/metiers").text
+    db.session.expire_all()
+    assert db.session.get(Trade, trade.id).name == "Menuisier"

@@ -498,9 +498,7 @@ def test_a_manager_cannot_touch_another_managers_account(client, manager, make_u
 
 def test_a_manager_manages_employees_and_their_own_account(client, make_user, auth):
     make_user("superadmin")
-    manager = auth.login(
-        make_user("manager", timesheet_permission=TimesheetPermission.EXTENDED)
-    )
+    manager = auth.login(make_user("manager", timesheet_permission=TimesheetPermission.EXTENDED))
     employee = make_user("employee")
     page = client.get(f"/parametres/licences/{employee.id}")
     assert '<select id="licence"' not in page.text  # read-only for a manager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, render_template
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -175,11 +175,17 @@ def catalog_update(slug: str, entry_id: int):
     except ValidationError as error:
         db.session.rollback()
         entry = catalog.get_entry(section.model, current_user.company_id, entry_id)
+        if not htmx:  # submitted before htmx wired the row's form
+            flash(" ".join(error.field_errors.values()) or error.message, "error")
+            return redirect(url_for("settings.catalog_list", slug=slug), 303)
         apply_errors(form, error)
         return render_template(
             "settings/_catalog_row_form.html", section=section, entry=entry, form=form
         )
     db.session.commit()
+    if not htmx:
+        flash(_("Enregistré."), "success")
+        return redirect(url_for("settings.catalog_list", slug=slug), 303)
     if section.model is HourType and entry.is_regular:
         # Another row may have lost the flag: redraw the whole list.
         return fragment_with_toast(

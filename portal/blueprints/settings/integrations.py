@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -50,6 +50,12 @@ def _points_toast(integration, message: str, level: str = "success", *, tested=N
         editing=None,
         tested=tested,
     )
+
+
+def _sync_sections():
+    from portal.blueprints.company_sync import SECTIONS  # company_sync imports this blueprint
+
+    return SECTIONS
 
 
 def _points_region(integration, *, form=None, editing=None, tested=None):
@@ -107,8 +113,6 @@ def integration_create():
 @login_required
 @superadmin_required
 def integration_detail(integration_id: int):
-    from portal.blueprints.company_sync import SECTIONS
-
     integration = _integration(integration_id)
     return page_or_fragment(
         "settings/integration.html",
@@ -118,7 +122,7 @@ def integration_detail(integration_id: int):
         form=None,
         editing=None,
         tested=None,
-        sync_sections=SECTIONS,
+        sync_sections=_sync_sections(),
     )
 
 
@@ -170,9 +174,21 @@ def access_point_save(integration_id: int, point_id: int | None):
         integration = _integration(integration_id)
         point = integrations.get_access_point(integration, point_id) if point_id else None
         apply_errors(form, error)
+        if not htmx:  # submitted before htmx wired the form: the whole page, with the errors
+            return render_template(
+                "settings/integration.html",
+                integration=integration,
+                form=form,
+                editing=point,
+                tested=None,
+                sync_sections=_sync_sections(),
+            )
         return _points_region(integration, form=form, editing=point)
     db.session.commit()
     message = _("Point d'accès enregistré.") if point_id else _("Point d'accès ajouté.")
+    if not htmx:
+        flash(message, "success")
+        return redirect(url_for("settings.integration_detail", integration_id=integration.id), 303)
     return _points_toast(integration, message)
 
 
