@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 
 import pytest
+from playwright.sync_api import Locator, expect
 from werkzeug.serving import make_server
 
 #: Debian's Chromium; Playwright never downloads a browser here.
@@ -19,6 +22,22 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+#: ``HTMX_SETTLE_MS=1500 pytest tests/browser`` widens htmx's settle window (20 ms by default) to
+#: find tests that act on swapped-in content before htmx has wired its hx- attributes.
+SETTLE_MS = os.environ.get("HTMX_SETTLE_MS", "")
+#: The classes htmx puts on content while it swaps and settles it.
+SWAPPING = re.compile(r"\bhtmx-(added|settling|swapping|request)\b")
+
+
+def settled(locator: Locator) -> None:
+    """Wait until htmx has finished swapping ``locator`` in.
+
+    Until its settle step runs, swapped-in content is on screen but its hx- attributes are
+    inert: a search typed there sends nothing. Call it after waiting for the new content.
+    """
+    expect(locator).not_to_have_class(SWAPPING)
 
 
 def pytest_collection_modifyitems(items):
@@ -40,6 +59,16 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "fr-CA", "timezone_id": "America/Toronto"}
+
+
+@pytest.fixture(autouse=True)
+def htmx_settle_delay(page):
+    if SETTLE_MS.isdigit():
+        page.add_init_script(
+            "Object.defineProperty(window, 'htmx', {configurable: true,"
+            f" set(v) {{ v.config.defaultSettleDelay = {int(SETTLE_MS)}; this.__htmx = v; }},"
+            " get() { return this.__htmx; }});"
+        )
 
 
 @pytest.fixture

@@ -6,15 +6,20 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import settled
+
 
 def _add_access_point(page, url: str, user: str, password: str, key: str) -> None:
     page.get_by_role("button", name="Ajouter un point d'accès").click()
+    expect(page.get_by_role("heading", name="Nouveau point d'accès")).to_be_visible()
+    settled(page.locator("#access-points"))
     page.get_by_label("URL du serveur MainTCP").fill(url)
     page.get_by_label("Utilisateur Avantage").fill(user)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_label("Clé de chiffrement").fill(key)
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator("#access-points").get_by_text(url.removeprefix("tcp://"))).to_be_visible()
+    settled(page.locator("#access-points"))
 
 
 def test_set_up_integration_test_success_then_failure(
@@ -33,8 +38,9 @@ def test_set_up_integration_test_success_then_failure(
     row = page.locator("tr", has_text=f"{simulator.port}")
     row.get_by_role("button", name="Définir par défaut").click()
     expect(
-        page.locator("tr", has_text=f"{simulator.port}").get_by_text("Par défaut")
-    ).to_be_visible()
+        page.locator("tr", has_text=f"{simulator.port}").get_by_text("Par défaut", exact=True)
+    ).to_be_visible()  # the badge, not the button "Définir par défaut"
+    settled(page.locator("#access-points"))
 
     page.locator("tr", has_text=f"{simulator.port}").get_by_role(
         "button", name=re.compile("Tester")
@@ -45,10 +51,15 @@ def test_set_up_integration_test_success_then_failure(
     expect(page.get_by_role("region", name="Diagnostic de la connexion")).to_contain_text(
         "Authentification"
     )
+    settled(page.locator("#access-points"))
 
     page.locator("tr", has_text=f"{simulator.port}").get_by_role("button", name="Modifier").click()
+    expect(page.get_by_role("heading", name=re.compile("^Modifier"))).to_be_visible()
+    settled(page.locator("#access-points"))
     page.get_by_label("Mot de passe").fill("mauvais-mot-de-passe")
     page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("heading", name=re.compile("^Modifier"))).to_have_count(0)
+    settled(page.locator("#access-points"))
     page.locator("tr", has_text=f"{simulator.port}").get_by_role(
         "button", name=re.compile("Tester")
     ).click()

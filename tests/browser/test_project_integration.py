@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import settled
 from tests.fixtures.queue import BackgroundWorker
 from tests.project_admin import conftest as project_fixtures
 
@@ -33,6 +34,7 @@ def test_link_a_project_then_synchronise_its_activities(
     expect(section.get_by_role("heading", name="Configuration d'intégrations")).to_be_visible()
     dropdown = section.get_by_label("Identifiant du projet dans Avantage")
     expect(dropdown.locator("option")).to_have_count(12)
+    settled(section)  # the placeholder was swapped for the section: its search is wired now
     section.get_by_label("Rechercher (identifiant, nom)").fill("24-11")
     expect(dropdown.locator("option")).to_have_count(3)  # 24-110, 24-111, 24-112
     section.get_by_label("Rechercher (identifiant, nom)").fill(word)

@@ -14,8 +14,10 @@ from tests.fixtures.queue import BackgroundWorker
 def test_sync_employees_watch_the_bar_and_find_a_placeholder(
     page, live_server, make_user, sign_in, make_simulator, app, rq
 ):
-    app.config["SYNC_PAGE_SIZE"] = 25
-    simulator = make_simulator(employees=300, latency_ms=120)
+    # 15 pages of 250 ms at least: the bar, polled every 500 ms, is seen part way several times
+    # however fast the machine is.
+    app.config["SYNC_PAGE_SIZE"] = 20
+    simulator = make_simulator(employees=300, latency_ms=250)
     admin = make_user("superadmin", employee_number="9001")
     integration = connect_avantage(admin, simulator)
     sign_in(admin)
