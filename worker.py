@@ -8,6 +8,10 @@ during a job, and its scheduler process dies at once (RQ restarts it only in its
 run, ten minutes later). Here, the first Redis error ends RQ's work loop quietly; a job still
 running is left to finish; Redis is polled (1 s doubling to 30 s, one log line per outage);
 then a new RQ worker, with a new scheduler, starts.
+
+Each worker also runs the reaper (``portal/jobs/reaper.py``) every REAPER_SECONDS: runs and
+batches whose job died, or that the queue lost, move to a state the office can act on
+without anybody opening their page.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from rq import Queue, Worker
 from rq.exceptions import StopRequested
 
 from portal import create_app
-from portal.extensions import queue
+from portal.extensions import db, queue
+from portal.jobs.reaper import Reaper
 
 log = logging.getLogger("portal.worker")
 
@@ -99,6 +104,12 @@ class PortalWorker(Worker):
     def execute_job(self, *args: Any, **kwargs: Any) -> None:
         with self._outage():
             super().execute_job(*args, **kwargs)
+
+    def main_work_horse(self, *args: Any, **kwargs: Any) -> None:
+        """The forked job process: its own database connections, never the parent's (the
+        reaper thread uses those)."""
+        db.engine.dispose(close=False)
+        super().main_work_horse(*args, **kwargs)
 
     def request_stop(self, signum: int, frame: Any) -> None:
         self.stop_requested = True
@@ -223,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     app = create_app()
-    with app.app_context():
+    with app.app_context(), Reaper(app, app.config["REAPER_SECONDS"]):
         supervisor = Supervisor(
             queue.connection, queue.queue.name, burst=args.burst, name=args.name
         )

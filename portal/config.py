@@ -90,6 +90,16 @@ def load_config(instance_path: Path) -> dict:
             os.environ.get("AVANTAGE_MAX_FRAME_BYTES", str(8 * 1024 * 1024))
         ),
         "AVANTAGE_MAX_PAGES": int(os.environ.get("AVANTAGE_MAX_PAGES", "10000")),
+        # Background work. A run or batch whose job has not renewed its lease (every
+        # HEARTBEAT_SECONDS) for RUN_STALE_SECONDS has no live worker; the reaper (each
+        # worker, every REAPER_SECONDS) moves it to a state the office can act on.
+        "RUN_STALE_SECONDS": float(os.environ.get("RUN_STALE_SECONDS", "60")),
+        "HEARTBEAT_SECONDS": float(os.environ.get("HEARTBEAT_SECONDS", "5")),
+        "REAPER_SECONDS": float(os.environ.get("REAPER_SECONDS", "15")),
+        # How long a run keeps retrying an Avantage that refuses, drops or ignores it.
+        "AVANTAGE_RETRY_SECONDS": float(os.environ.get("AVANTAGE_RETRY_SECONDS", "120")),
+        # After this long queued and not started, the page says no worker has taken it.
+        "WORKER_PICKUP_SECONDS": float(os.environ.get("WORKER_PICKUP_SECONDS", "15")),
         "PAGE_SIZE": 25,
         # No form of the portal comes near this; anything larger is refused with a 413.
         "MAX_CONTENT_LENGTH": 1024 * 1024,

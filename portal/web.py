@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,10 +14,11 @@ from flask_htmx import make_response
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 
-from portal import session_lifetime
+from portal import jobs, session_lifetime
 from portal.errors import NotFoundError, PermissionDeniedError, PortalError
 from portal.extensions import db, htmx, login_manager
 from portal.models import User
+from portal.models.base import utcnow
 
 #: Endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = frozenset(
@@ -201,14 +203,22 @@ def init_app(app: Flask) -> None:
             ),
         )
 
-    app.jinja_env.globals.update(get_locale=get_locale)
+    app.jinja_env.globals.update(get_locale=get_locale, queue_pickup=jobs.pickup)
     app.jinja_env.filters.update(
         local_datetime=local_datetime,
         day=format_day,
         hours=format_hours,
         money=format_money,
         tojson_attr=lambda value: json.dumps(value, ensure_ascii=False),
+        seconds_until=seconds_until,
     )
+
+
+def seconds_until(value: datetime | None) -> int:
+    """Whole seconds from now to ``value`` (0 once it has passed)."""
+    if value is None:
+        return 0
+    return max(0, math.ceil((value - utcnow()).total_seconds()))
 
 
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:

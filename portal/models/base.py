@@ -87,3 +87,16 @@ __all__ = [
     "db",
     "utcnow",
 ]
+
+
+class LeaseMixin:
+    """Who is executing the row now (a run or a batch) and until when, and the next retry.
+
+    A job takes the lease with a conditional UPDATE and renews it every few seconds; a row
+    whose lease has expired has no live owner (see services/leases.py)."""
+
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(80))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: While queued: when the next attempt is due (now for a new run or Reprendre, later for
+    #: a retry after a transient failure), for the countdown and "no worker picked it up".
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.models.base import TenantMixin, UTCDateTime, db, utcnow
+from portal.models.base import LeaseMixin, TenantMixin, UTCDateTime, db, utcnow
 from portal.models.enums import LabelledEnum, enum_column
 
 
@@ -46,7 +46,7 @@ def new_batch_key() -> str:
     return f"portail-{uuid.uuid4().hex}"
 
 
-class ExportBatch(TenantMixin, db.Model):
+class ExportBatch(TenantMixin, LeaseMixin, db.Model):
     """One Envoyer à Avantage: its lines are frozen when it is created, then sent as is."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

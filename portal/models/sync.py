@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.models.base import TenantMixin, TimestampMixin, UTCDateTime, db, utcnow
+from portal.models.base import LeaseMixin, TenantMixin, TimestampMixin, UTCDateTime, db, utcnow
 from portal.models.enums import LabelledEnum, enum_column
 
 
@@ -133,7 +133,7 @@ class RecordLink(TenantMixin, TimestampMixin, db.Model):
     linked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
 
-class SyncRun(TenantMixin, db.Model):
+class SyncRun(TenantMixin, LeaseMixin, db.Model):
     """One Synchroniser click: its progress while it runs, then its history row."""
 
     __table_args__ = (

@@ -7,6 +7,8 @@ free again.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 #: What happened, for each of the portal's own reasons to stop an export.
 ABANDONED = {
     "type": "abandoned",
@@ -49,3 +51,42 @@ SEND_AGAIN = {
     "fix_en": "Nothing reached Avantage and the sheets are available again: select them and "
     "send them again.",
 }
+
+#: Avantage's rejection codes, as sentences for the office.
+REJECTIONS = {
+    "UNKNOWN_EMPLOYEE": _l(
+        "L'employé n'existe pas dans Avantage : vérifiez le lien de l'employé "
+        "(section Employés de l'intégration)."
+    ),
+    "INACTIVE_EMPLOYEE": _l(
+        "L'employé est inactif dans Avantage : réactivez-le dans Avantage ou "
+        "retirez ses heures de l'envoi."
+    ),
+    "UNKNOWN_PROJECT": _l(
+        "Le projet n'existe pas dans Avantage : vérifiez le lien du projet "
+        "(Admin du projet → Configuration d'intégrations)."
+    ),
+    "CLOSED_PROJECT": _l(
+        "Le projet est fermé dans Avantage : on ne peut plus y saisir de temps. "
+        "Rouvrez-le dans Avantage ou changez le projet de ces heures."
+    ),
+    "UNKNOWN_ACTIVITY": _l(
+        "L'activité n'existe pas dans ce projet d'Avantage : synchronisez les activités du projet."
+    ),
+    "UNKNOWN_TRADE": _l("Le métier n'existe pas dans Avantage : synchronisez les métiers."),
+    "UNKNOWN_HOUR_TYPE": _l(
+        "Le type d'heures n'existe pas dans Avantage : revoyez la "
+        "correspondance des types d'heures."
+    ),
+    "UNKNOWN_EARNING": _l(
+        "Ce gain n'existe pas dans Avantage : revoyez la correspondance des dépenses et primes."
+    ),
+    "INVALID_HOURS": _l(
+        "Heures refusées : une ligne à zéro heure, ou plus de 24 heures pour "
+        "l'employé ce jour-là en comptant ce qu'Avantage a déjà."
+    ),
+}
+
+
+def rejection_sentence(code: str, message: str) -> str:
+    return str(REJECTIONS[code]) if code in REJECTIONS else f"{code} : {message}"

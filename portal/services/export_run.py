@@ -8,10 +8,7 @@ begun. Kill the worker anywhere and the next run converges.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from portal.avantage import AvantageClient, AvantageError, BatchResult, ServerError
 from portal.models import (
@@ -26,49 +23,27 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import audit, export_messages, runs
+from portal.services.leases import Lease, LeaseLostError
 
 #: Lines per ADD_LINES call made by the portal (the client splits further under ``buffer``);
-#: progress and the heartbeat are recorded after each.
+#: progress is recorded after each.
 CHUNK = 5000
 
-#: Avantage's rejection codes, as sentences for the office.
-REJECTIONS = {
-    "UNKNOWN_EMPLOYEE": _l(
-        "L'employé n'existe pas dans Avantage : vérifiez le lien de l'employé "
-        "(section Employés de l'intégration)."
-    ),
-    "INACTIVE_EMPLOYEE": _l(
-        "L'employé est inactif dans Avantage : réactivez-le dans Avantage ou "
-        "retirez ses heures de l'envoi."
-    ),
-    "UNKNOWN_PROJECT": _l(
-        "Le projet n'existe pas dans Avantage : vérifiez le lien du projet "
-        "(Admin du projet → Configuration d'intégrations)."
-    ),
-    "CLOSED_PROJECT": _l(
-        "Le projet est fermé dans Avantage : on ne peut plus y saisir de temps. "
-        "Rouvrez-le dans Avantage ou changez le projet de ces heures."
-    ),
-    "UNKNOWN_ACTIVITY": _l(
-        "L'activité n'existe pas dans ce projet d'Avantage : synchronisez les activités du projet."
-    ),
-    "UNKNOWN_TRADE": _l("Le métier n'existe pas dans Avantage : synchronisez les métiers."),
-    "UNKNOWN_HOUR_TYPE": _l(
-        "Le type d'heures n'existe pas dans Avantage : revoyez la "
-        "correspondance des types d'heures."
-    ),
-    "UNKNOWN_EARNING": _l(
-        "Ce gain n'existe pas dans Avantage : revoyez la correspondance des dépenses et primes."
-    ),
-    "INVALID_HOURS": _l(
-        "Heures refusées : une ligne à zéro heure, ou plus de 24 heures pour "
-        "l'employé ce jour-là en comptant ce qu'Avantage a déjà."
-    ),
-}
+#: The states in which a job may take a batch: queued, or being sent by a job whose lease
+#: expired (its worker was killed and the queue started the job again).
+CLAIMABLE = (BatchStatus.QUEUED, BatchStatus.SENDING)
 
 
-def rejection_sentence(code: str, message: str) -> str:
-    return str(REJECTIONS[code]) if code in REJECTIONS else f"{code} : {message}"
+def claim(lease: Lease, attempt: int) -> bool:
+    """Take the batch for the job of run ``attempt``; a job of an earlier run (an RQ retry
+    left behind when Reprendre queued a new run) finds the attempt changed and stops."""
+    return lease.take(
+        CLAIMABLE,
+        ExportBatch.attempts == attempt,
+        status=BatchStatus.SENDING,
+        error=None,
+        started_at=sa.func.coalesce(ExportBatch.started_at, utcnow()),
+    )
 
 
 def remote_state(client: AvantageClient, batch: ExportBatch) -> BatchResult | None:
@@ -81,21 +56,27 @@ def remote_state(client: AvantageClient, batch: ExportBatch) -> BatchResult | No
         raise
 
 
-def send(batch: ExportBatch, client: AvantageClient) -> None:
-    """Bring the batch to its end in Avantage and record the outcome (commits as it goes)."""
-    batch.status = BatchStatus.SENDING
-    batch.started_at = batch.started_at or utcnow()
-    batch.heartbeat_at, batch.error = utcnow(), None
-    db.session.commit()
+def send(batch: ExportBatch, client: AvantageClient, lease: Lease | None = None) -> None:
+    """Bring the batch to its end in Avantage and record the outcome (commits as it goes).
+
+    A CONFLICT from Avantage means another run got there first (the batch is committed or
+    rejected): that outcome is recorded, as the success (or refusal) it is."""
     state = remote_state(client, batch)
     if state is None or state.state == "open":
         if state is None:
             begun = client.begin_batch(batch.batch_key)
             batch.avantage_batch, batch.begun_at = begun.batch, utcnow()
             db.session.commit()
-        _add_lines(batch, client)
-        state = client.commit_batch(batch.batch_key, atomic=True)
-    record(batch, state)
+        try:
+            _add_lines(batch, client, lease)
+            state = client.commit_batch(batch.batch_key, atomic=True)
+        except ServerError as error:
+            if error.code != "CONFLICT":
+                raise
+            state = remote_state(client, batch)
+            if state is None or state.state == "open":
+                raise
+    record(batch, state, lease)
 
 
 def _payloads(batch: ExportBatch) -> list[dict]:
@@ -109,31 +90,43 @@ def _payloads(batch: ExportBatch) -> list[dict]:
     )
 
 
-def _add_lines(batch: ExportBatch, client: AvantageClient) -> None:
+def _add_lines(batch: ExportBatch, client: AvantageClient, lease: Lease | None) -> None:
     payloads = _payloads(batch)
     batch.lines_sent = 0
     for start in range(0, len(payloads), CHUNK):
+        if lease:
+            lease.check()
         client.add_lines(batch.batch_key, payloads[start : start + CHUNK])
         batch.lines_sent = min(len(payloads), start + CHUNK)
-        batch.heartbeat_at = utcnow()
         db.session.commit()
 
 
-def record(batch: ExportBatch, state: BatchResult) -> None:
+def record(batch: ExportBatch, state: BatchResult, lease: Lease | None = None) -> None:
     """Committed: freeze the validated sheets and show the batch on each; rejected: change
     nothing but the rejections shown against their lines. Unlocks the sheets either way.
+
+    The batch's own UPDATE comes first and is conditional (still held by ``lease``, or still
+    unfinished): of two runs that reach this point, one records and the other stops.
 
     Sheets are updated with one statement each way (a batch can hold thousands of them),
     conditional on this batch's lock and on the status: only the sheets the freeze matched
     are audited. These are the only changes a frozen sheet accepts (see models/guards.py).
     """
     now = utcnow()
-    batch.avantage_batch = state.batch or batch.avantage_batch
-    batch.finished_at = now
+    committed = state.state == "committed"
+    if not _finish(
+        batch,
+        lease,
+        status=BatchStatus.COMMITTED if committed else BatchStatus.REJECTED,
+        avantage_batch=state.batch or batch.avantage_batch,
+        finished_at=now,
+        accepted=state.accepted if committed else 0,
+        lines_sent=batch.line_count if committed else batch.lines_sent,
+        rejected_count=0 if committed else len(state.rejected),
+    ):
+        return  # another run recorded it first
     mine = Timesheet.export_lock_id == batch.id
-    if state.state == "committed":
-        batch.status, batch.accepted = BatchStatus.COMMITTED, state.accepted
-        batch.lines_sent = batch.line_count
+    if committed:
         frozen = db.session.scalars(
             sa.update(Timesheet)
             .where(mine, Timesheet.status == TimesheetStatus.VALIDATED)
@@ -149,7 +142,6 @@ def record(batch: ExportBatch, state: BatchResult) -> None:
         _audit_freezes(batch, frozen, now)
         unlock = {"last_export_id": batch.id}
     else:
-        batch.status = BatchStatus.REJECTED
         if state.rejected:
             table = ExportLine.__table__
             db.session.execute(
@@ -167,7 +159,6 @@ def record(batch: ExportBatch, state: BatchResult) -> None:
                     for rejection in state.rejected
                 ],
             )
-        batch.rejected_count = len(state.rejected)
         unlock = {}
     _unlock(batch, **unlock)
     audit.record(
@@ -220,35 +211,67 @@ def _audit_freezes(batch: ExportBatch, frozen: list[int], now) -> None:
     db.session.execute(AuditEvent.__table__.insert(), events)
 
 
-def fail(batch: ExportBatch, error: AvantageError | dict) -> None:
+def _finish(batch: ExportBatch, lease: Lease | None, *where, **values) -> bool:
+    """Move an unfinished batch on with one conditional UPDATE, held by ``lease`` when given.
+    False (or LeaseLostError with a lease) when another run or the reaper moved it first."""
+    db.session.flush()
+    held = [lease.held_where()] if lease else []
+    moved = db.session.execute(
+        sa.update(ExportBatch)
+        .where(
+            ExportBatch.id == batch.id,
+            ExportBatch.status.in_(CLAIMABLE),
+            *held,
+            *where,
+        )
+        .values(lease_owner=None, lease_expires_at=None, due_at=None, **values)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if lease and not moved:
+        raise LeaseLostError(f"export batch {batch.id}")
+    return bool(moved)
+
+
+def fail(
+    batch: ExportBatch, error: AvantageError | dict, lease: Lease | None = None, *where
+) -> bool:
     """A run that cannot go on: before BEGIN nothing reached Avantage (the sheets are freed);
     after it, only a resumed run (GET_BATCH first) may decide (the sheets stay locked).
 
-    The portal's own reasons (``export_messages``) get the fix that fits that state."""
+    The portal's own reasons (``export_messages``) get the fix that fits that state. Without
+    a lease, ``where`` says in which state the batch must still be (False if it is not)."""
     begun = batch.begun_at is not None
     if isinstance(error, AvantageError):
-        batch.error = runs.error_report(error)
+        report = runs.error_report(error)
     else:
-        batch.error = {**error, **(export_messages.RESUME if begun else export_messages.SEND_AGAIN)}
-    if not begun:
-        batch.status, batch.finished_at = BatchStatus.FAILED, utcnow()
-        _unlock(batch)
-    else:
-        batch.status = BatchStatus.INTERRUPTED
-
-
-def interrupt_stale(company_id: int, stale_after: float) -> int:
-    """Batches whose worker stopped reporting (killed) are marked for a resumed run."""
-    limit = utcnow() - timedelta(seconds=stale_after)
-    stale = db.session.scalars(
-        db.select(ExportBatch).where(
-            ExportBatch.company_id == company_id,
-            ExportBatch.status == BatchStatus.SENDING,
-            ExportBatch.heartbeat_at < limit,
+        report = {**error, **(export_messages.RESUME if begun else export_messages.SEND_AGAIN)}
+    if begun:
+        return _finish(
+            batch,
+            lease,
+            ExportBatch.begun_at.is_not(None),
+            *where,
+            status=BatchStatus.INTERRUPTED,
+            error=report,
         )
-    )
-    count = 0
-    for batch in stale:
-        fail(batch, export_messages.ABANDONED)
-        count += 1
-    return count
+    if not _finish(
+        batch,
+        lease,
+        ExportBatch.begun_at.is_(None),
+        *where,
+        status=BatchStatus.FAILED,
+        error=report,
+        finished_at=utcnow(),
+    ):
+        return False
+    _unlock(batch)
+    return True
+
+
+def wait_for_retry(batch: ExportBatch, error: AvantageError, due_at, lease: Lease) -> None:
+    """A transient failure the queue will retry at ``due_at``: the batch waits, queued, with
+    the reason and the countdown on its page; the lease goes back for the next attempt."""
+    report = {**runs.error_report(error), "retrying": True}
+    if not lease.release(status=BatchStatus.QUEUED, error=report, due_at=due_at):
+        raise LeaseLostError(f"export batch {batch.id}")
+    db.session.expire(batch)

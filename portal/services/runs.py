@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +11,8 @@ from portal.avantage import AvantageError
 from portal.errors import NotFoundError, PortalError
 from portal.models import Integration, Project, RunStatus, SyncRun, SyncSection, User, db
 from portal.models.base import get_in_company, utcnow
-from portal.services import audit
+from portal.services import audit, leases, run_messages
+from portal.services.leases import Lease, LeaseLostError
 
 #: How many notes (warnings, preview lines) a run keeps.
 MAX_NOTES = 500
@@ -63,6 +64,7 @@ def open_run(
         preview=preview,
         requested_by_id=actor.id,
         since=None if full or last is None else last.server_time,
+        due_at=utcnow(),
     )
     db.session.add(run)
     try:
@@ -123,11 +125,19 @@ def get_run(company_id: int, run_id: int) -> SyncRun:
     return run
 
 
+def claim(lease: Lease) -> bool:
+    """Take the run for this job: it is still active, queued or running with an expired lease
+    (a worker killed mid-run whose job the queue started again)."""
+    return lease.take(
+        (RunStatus.QUEUED, RunStatus.RUNNING), SyncRun.active.is_(True), status=RunStatus.RUNNING
+    )
+
+
 def mark_started(run: SyncRun, server_time: str | None) -> None:
     now = utcnow()
-    run.status, run.attempts = RunStatus.RUNNING, run.attempts + 1
+    run.attempts = run.attempts + 1
     run.started_at = run.started_at or now
-    run.heartbeat_at, run.server_time = now, server_time
+    run.server_time = server_time
     run.error = None
 
 
@@ -149,55 +159,32 @@ def add_note(run: SyncRun, action: str, key: str, label: str) -> None:
         run.notes = [*run.notes, {"action": action, "key": key, "label": label}]
 
 
-def _end(run: SyncRun, status: RunStatus) -> None:
-    run.status, run.active = status, False
-    run.finished_at = utcnow()
+def _end(run: SyncRun, status: RunStatus, *where, lease: Lease | None = None, **values) -> bool:
+    """End an active run with one conditional UPDATE: held by ``lease`` when given, else
+    matching ``where``. False when it was not (another job or the reaper ended it first)."""
+    db.session.flush()
+    held = [lease.held_where()] if lease else []
+    ended = db.session.execute(
+        sa.update(SyncRun)
+        .where(SyncRun.id == run.id, SyncRun.active.is_(True), *held, *where)
+        .values(
+            status=status,
+            active=False,
+            finished_at=utcnow(),
+            lease_owner=None,
+            lease_expires_at=None,
+            due_at=None,
+            **values,
+        )
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if lease and not ended:
+        raise LeaseLostError(f"sync run {run.id}")
+    return bool(ended)
 
 
-def finish(run: SyncRun) -> None:
-    _end(run, RunStatus.SUCCEEDED)
-
-
-#: Our own reasons for ending a run, in both languages like the client's errors.
-UNEXPECTED = {
-    "type": "unexpected",
-    "message_fr": "La synchronisation s'est arrêtée sur une erreur inattendue. Ce qui a été "
-    "enregistré est cohérent.",
-    "message_en": "The synchronisation stopped on an unexpected error. What was saved is "
-    "consistent.",
-    "fix_fr": "Relancez-la; si l'erreur revient, contactez le soutien.",
-    "fix_en": "Run it again; if the error comes back, contact support.",
-}
-ABANDONED = {
-    "type": "abandoned",
-    "message_fr": "Le processus de travail qui exécutait cette synchronisation s'est arrêté "
-    "sans la terminer. Ce qui a été enregistré est cohérent.",
-    "message_en": "The worker running this synchronisation stopped before finishing it. "
-    "What was saved is consistent.",
-    "fix_fr": "Relancez la synchronisation pour la terminer.",
-    "fix_en": "Run the synchronisation again to finish it.",
-}
-QUEUE_DOWN = {
-    "type": "queue",
-    "message_fr": "La file des tâches (Redis) était injoignable : rien n'a été lancé.",
-    "message_en": "The task queue (Redis) could not be reached: nothing was started.",
-    "fix_fr": "Vérifiez que Redis et worker.py fonctionnent, puis relancez.",
-    "fix_en": "Check that Redis and worker.py are running, then run it again.",
-}
-NO_ACCESS_POINT = {
-    "type": "access_point",
-    "message_fr": "L'intégration n'a plus de point d'accès par défaut.",
-    "message_en": "The integration has no default access point any more.",
-    "fix_fr": "Ajoutez un point d'accès et définissez-le par défaut.",
-    "fix_en": "Add an access point and make it the default.",
-}
-LOST = {
-    "type": "lost",
-    "message_fr": "La file d'attente a perdu cette synchronisation (Redis a redémarré?).",
-    "message_en": "The queue lost this synchronisation (did Redis restart?).",
-    "fix_fr": "Relancez la synchronisation.",
-    "fix_en": "Run the synchronisation again.",
-}
+def finish(run: SyncRun, lease: Lease | None = None) -> None:
+    _end(run, RunStatus.SUCCEEDED, lease=lease)
 
 
 def error_report(error: AvantageError) -> dict:
@@ -223,49 +210,70 @@ def portal_error_report(error: PortalError) -> dict:
     }
 
 
-def fail(run: SyncRun, error: AvantageError | dict) -> None:
+def fail(run: SyncRun, error: AvantageError | dict, lease: Lease | None = None) -> None:
     """End the run as failed with the client's typed message or one of ours."""
-    run.error = error_report(error) if isinstance(error, AvantageError) else dict(error)
-    _end(run, RunStatus.FAILED)
+    report = error_report(error) if isinstance(error, AvantageError) else dict(error)
+    _end(run, RunStatus.FAILED, lease=lease, error=report)
 
 
-def note_retry(run: SyncRun, error: AvantageError) -> None:
-    """A transient failure that the queue will retry: say so while the run stays active."""
-    run.error = {**error_report(error), "retrying": True}
-    run.status, run.heartbeat_at = RunStatus.QUEUED, utcnow()
+def wait_for_retry(run: SyncRun, error: AvantageError, due_at: datetime, lease: Lease) -> None:
+    """A transient failure the queue will retry at ``due_at``: the run waits, queued, with
+    the reason and the countdown on its page; the lease goes back for the next attempt."""
+    report = {**error_report(error), "retrying": True}
+    if not lease.release(status=RunStatus.QUEUED, error=report, due_at=due_at):
+        raise LeaseLostError(f"sync run {run.id}")
+    db.session.expire(run)
 
 
 def cancel(run: SyncRun, actor: User) -> None:
     """Ask a running run to stop between pages; a queued one stops at once."""
     if not run.status.active:
         return
-    run.cancel_requested = True
-    if run.status == RunStatus.QUEUED:
-        _end(run, RunStatus.CANCELLED)
+    db.session.execute(sa.update(SyncRun).where(SyncRun.id == run.id).values(cancel_requested=True))
+    _end(run, RunStatus.CANCELLED, SyncRun.status == RunStatus.QUEUED)
     audit.record(run.company_id, actor, "sync.cancel", run, f"{run.section.label} #{run.id}")
 
 
-def mark_cancelled(run: SyncRun) -> None:
-    _end(run, RunStatus.CANCELLED)
+def mark_cancelled(run: SyncRun, lease: Lease | None = None) -> None:
+    _end(run, RunStatus.CANCELLED, lease=lease)
 
 
-def mark_abandoned(run: SyncRun, reason: dict = ABANDONED) -> None:
-    run.error = dict(reason)
-    _end(run, RunStatus.ABANDONED)
-
-
-def abandon_stale_runs(company_id: int, now: datetime, stale_after: float) -> int:
-    """Mark running runs whose worker stopped reporting (killed) as abandoned."""
-    limit = now - timedelta(seconds=stale_after)
-    stale = db.session.scalars(
-        db.select(SyncRun).where(
-            SyncRun.company_id == company_id,
-            SyncRun.status == RunStatus.RUNNING,
-            sa.or_(SyncRun.heartbeat_at < limit, SyncRun.heartbeat_at.is_(None)),
-        )
+def abandon_lost(run: SyncRun, reason: dict = run_messages.LOST) -> bool:
+    """A queued run whose job (or scheduled retry) the queue no longer holds."""
+    return _end(
+        run,
+        RunStatus.ABANDONED,
+        SyncRun.status == RunStatus.QUEUED,
+        leases.expired(SyncRun),
+        error=dict(reason),
     )
-    count = 0
-    for run in stale:
-        mark_abandoned(run)
-        count += 1
-    return count
+
+
+def abandon_stale_runs(company_id: int | None, now: datetime) -> int:
+    """Running runs whose lease expired (their worker was killed) become abandoned; each with
+    a conditional UPDATE. ``company_id`` None is the reaper's pass over every company.
+
+    The candidates are read first: a page polling a healthy run writes nothing (on SQLite,
+    any UPDATE takes the database's write lock)."""
+    tenant = [SyncRun.company_id == company_id] if company_id is not None else []
+    stale = [
+        SyncRun.active.is_(True),
+        SyncRun.status == RunStatus.RUNNING,
+        leases.expired(SyncRun, now),
+    ]
+    candidates = db.session.scalars(sa.select(SyncRun.id).where(*tenant, *stale)).all()
+    if not candidates:
+        return 0
+    return db.session.execute(
+        sa.update(SyncRun)
+        .where(SyncRun.id.in_(candidates), *stale)
+        .values(
+            status=RunStatus.ABANDONED,
+            active=False,
+            finished_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+            error=dict(run_messages.ABANDONED),
+        )
+        .execution_options(synchronize_session="fetch")
+    ).rowcount

@@ -15,7 +15,12 @@ from portal.services import export_batch, export_run
 from tests.fixtures.export_world import MONDAY, entries
 from tests.fixtures.queue import work
 from tests.sync.test_jobs import _enqueue_due_retries
-from tests.sync.test_worker_process import _kill_with_children, _start_worker, _wait_for
+from tests.sync.test_worker_process import (
+    WORKER_STALE_SECONDS,
+    _kill_with_children,
+    _start_worker,
+    _wait_for,
+)
 
 
 def _create(world, sheets) -> ExportBatch:
@@ -47,7 +52,7 @@ def test_a_job_lost_before_it_began_frees_the_sheets(world, rq):
 
 
 def test_dropped_between_chunks_then_retried_sends_each_line_once(app, world, rq, monkeypatch):
-    app.config.update(SYNC_CLIENT_RETRIES=0, SYNC_RETRY_INTERVALS=[1])
+    app.config.update(SYNC_CLIENT_RETRIES=0, AVANTAGE_RETRY_INTERVALS=[1])
     monkeypatch.setattr(export_run, "CHUNK", 2)
     world.simulator.server.config.drop_after = 4  # login, get, begin, 1 chunk, then drop
     sheet = world.sheet(world.employees["1002"], hours=("8", "8", "8", "8", "8"))
@@ -132,8 +137,7 @@ def test_a_killed_worker_process_mid_send_then_resumed(
         worker.wait(timeout=10)
     batch = _reload(batch)
     assert batch.status == BatchStatus.SENDING
-    app.config["SYNC_STALE_SECONDS"] = 0.3
-    time.sleep(0.4)
+    time.sleep(WORKER_STALE_SECONDS + 0.2)  # the killed worker's lease expires
     jobs.refresh_export(batch)
     assert batch.status == BatchStatus.INTERRUPTED
     world.simulator.server.config.latency_ms = 0

@@ -20,7 +20,7 @@ from portal.models import (
     TimesheetStatus,
     User,
 )
-from portal.services import export, export_batch, export_run, timesheet_status
+from portal.services import export, export_batch, export_messages, timesheet_status
 from tests.fixtures.export_world import MONDAY, entries
 from tests.fixtures.queue import work
 
@@ -123,7 +123,7 @@ def test_atomic_rejection_changes_nothing_and_says_why_per_line(world, rq):
         sheet = db.session.get(Timesheet, sheet.id)
         assert sheet.status == TimesheetStatus.VALIDATED and sheet.export_lock_id is None
         assert sheet.last_export_id is None
-    assert "inactif" in export_run.rejection_sentence("INACTIVE_EMPLOYEE", "")
+    assert "inactif" in export_messages.rejection_sentence("INACTIVE_EMPLOYEE", "")
 
 
 def test_valid_only_resend_sends_the_other_sheets_in_a_new_batch(world, rq, client):

@@ -24,7 +24,7 @@ HTMX = {"HX-Request": "true"}
 
 def _retrying_batch(app, world, monkeypatch, *, begun: bool) -> tuple[ExportBatch, Timesheet]:
     """A batch whose job failed on a dropped connection and waits for RQ's delayed retry."""
-    app.config.update(SYNC_CLIENT_RETRIES=0, SYNC_RETRY_INTERVALS=[30])
+    app.config.update(SYNC_CLIENT_RETRIES=0, AVANTAGE_RETRY_INTERVALS=[30])
     monkeypatch.setattr(export_run, "CHUNK", 2)
     # login, GET_BATCH, then drop (never begun) — or login, GET, BEGIN, one chunk, then drop
     world.simulator.server.config.drop_after = 4 if begun else 2
@@ -48,7 +48,7 @@ def test_a_begun_batch_whose_retry_is_gone_can_be_resumed(
     if redis == "data lost":
         queue.connection.flushdb()
     else:  # the retry is still scheduled, but its time is long past: no scheduler runs
-        later = utcnow() + timedelta(seconds=30 + app.config["SYNC_STALE_SECONDS"] + 1)
+        later = utcnow() + timedelta(seconds=30 + app.config["RUN_STALE_SECONDS"] + 1)
     jobs.refresh_export(batch, later)
     batch = _reload(batch)
     assert batch.status == BatchStatus.INTERRUPTED

@@ -103,7 +103,7 @@ def test_rq_retries_a_transient_failure_and_the_run_converges(
     app, connect, rq, superadmin, make_simulator
 ):
     """The client gives up (no retries of its own here); RQ retries the job later."""
-    app.config.update(SYNC_PAGE_SIZE=10, SYNC_CLIENT_RETRIES=0, SYNC_RETRY_INTERVALS=[1])
+    app.config.update(SYNC_PAGE_SIZE=10, SYNC_CLIENT_RETRIES=0, AVANTAGE_RETRY_INTERVALS=[1])
     simulator = make_simulator(employees=60, drop_after=4)
     run = jobs.start_sync(connect(simulator), EMPLOYEES, superadmin)
     work()  # attempt 1: three pages, then the connection drops
@@ -169,7 +169,7 @@ def test_a_silent_running_run_is_marked_abandoned(
     run.status = RunStatus.RUNNING
     run.heartbeat_at = utcnow()
     db.session.commit()
-    app.config["SYNC_STALE_SECONDS"] = 0.2
+    app.config["RUN_STALE_SECONDS"] = 0.2
     time.sleep(0.3)
     response = client.get(f"/synchro/executions/{run.id}?poll=1", headers={"HX-Request": "1"})
     assert response.status_code == 286
@@ -191,7 +191,7 @@ def test_a_run_waiting_for_a_retry_the_queue_lost_is_abandoned(
     app, connect, rq, superadmin, make_simulator
 ):
     """Redis restarted without its data while the run waited for RQ's delayed retry."""
-    app.config.update(SYNC_PAGE_SIZE=10, SYNC_CLIENT_RETRIES=0, SYNC_RETRY_INTERVALS=[30])
+    app.config.update(SYNC_PAGE_SIZE=10, SYNC_CLIENT_RETRIES=0, AVANTAGE_RETRY_INTERVALS=[30])
     run = jobs.start_sync(
         connect(make_simulator(employees=60, drop_after=4)), EMPLOYEES, superadmin
     )

@@ -16,6 +16,8 @@ from portal.models import RecordLink, RunStatus, SyncRun, SyncSection, User
 from tests.fixtures.queue import work
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The worker's lease on a run lasts this long without a heartbeat (one every 0.2 s).
+WORKER_STALE_SECONDS = 1.0
 
 
 def _start_worker(app, redis_url: str, tmp_path) -> subprocess.Popen:
@@ -26,6 +28,8 @@ def _start_worker(app, redis_url: str, tmp_path) -> subprocess.Popen:
         SECRET_KEY=app.config["SECRET_KEY"],
         PORTAL_INSTANCE_PATH=str(tmp_path),
         ALLOW_PRIVATE_ENDPOINTS="1",
+        RUN_STALE_SECONDS=str(WORKER_STALE_SECONDS),
+        HEARTBEAT_SECONDS="0.2",
     )
     return subprocess.Popen(
         [sys.executable, str(ROOT / "worker.py")],
@@ -82,8 +86,7 @@ def test_killed_worker_leaves_an_abandoned_run_and_a_rerun_converges(
     run = db.session.get(SyncRun, run.id)
     assert run.status == RunStatus.RUNNING and 0 < run.done < 3000
 
-    app.config["SYNC_STALE_SECONDS"] = 0.5
-    time.sleep(0.6)
+    time.sleep(WORKER_STALE_SECONDS + 0.2)  # the killed worker's lease expires
     jobs.refresh(run)
     assert run.status == RunStatus.ABANDONED and not run.active
 

@@ -17,7 +17,7 @@ from portal.blueprints.timesheets.sheets import positive, status_of
 from portal.errors import PortalError
 from portal.extensions import db, htmx
 from portal.models import BatchStatus, ExportBatch, TimesheetPermission
-from portal.services import export, export_queries, export_run
+from portal.services import export, export_messages, export_queries
 from portal.services.export_batch import create_batch
 from portal.web import toast
 
@@ -155,7 +155,7 @@ def export_batch(batch_id: int):
         "timesheets/batch.html",
         batch=batch,
         sheets=export_queries.batch_sheets(batch),
-        rejection_sentence=export_run.rejection_sentence,
+        rejection_sentence=export_messages.rejection_sentence,
         active_tab="batches",
     )
 

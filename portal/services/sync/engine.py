@@ -24,6 +24,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import runs
+from portal.services.leases import Lease
 
 
 @dataclass
@@ -234,9 +235,15 @@ def _count(ctx: SyncContext, key: str, decision: Decision) -> None:
 
 
 def run_section(
-    run: SyncRun, client: AvantageClient, sync: SectionSync, *, page_size: int = 500
+    run: SyncRun,
+    client: AvantageClient,
+    sync: SectionSync,
+    *,
+    page_size: int = 500,
+    lease: Lease | None = None,
 ) -> None:
-    """List the section's entity page by page; commit each page; stop if cancelled.
+    """List the section's entity page by page; commit each page; stop if cancelled, or if
+    another job took the run (``lease`` lost).
 
     A preview decides exactly as a real run does but writes only the run's own row.
     """
@@ -245,12 +252,14 @@ def run_section(
     # after each page would cost a query per record.
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
-        _run_pages(run, client, sync, page_size)
+        _run_pages(run, client, sync, page_size, lease)
     finally:
         session.expire_on_commit = expire_on_commit
 
 
-def _run_pages(run: SyncRun, client: AvantageClient, sync: SectionSync, page_size: int) -> None:
+def _run_pages(
+    run: SyncRun, client: AvantageClient, sync: SectionSync, page_size: int, lease: Lease | None
+) -> None:
     ctx = SyncContext(run=run, integration=run.integration)
     scope = sync.scope(run)
     _load(ctx, sync, scope)
@@ -262,6 +271,8 @@ def _run_pages(run: SyncRun, client: AvantageClient, sync: SectionSync, page_siz
         run.section.value, project=scope or None, since=run.since, limit=page_size
     )
     for page in pages:
+        if lease:
+            lease.check()
         for item in page.items:
             key = sync.key(item)
             seen.add(key)
