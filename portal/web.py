@@ -211,7 +211,15 @@ def init_app(app: Flask) -> None:
         money=format_money,
         tojson_attr=lambda value: json.dumps(value, ensure_ascii=False),
         seconds_until=seconds_until,
+        seconds_since=seconds_since,
     )
+
+
+def seconds_since(value: datetime | None) -> int:
+    """Whole seconds from ``value`` to now (0 for none, or one in the future)."""
+    if value is None:
+        return 0
+    return max(0, int((utcnow() - value).total_seconds()))
 
 
 def seconds_until(value: datetime | None) -> int:

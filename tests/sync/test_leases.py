@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask import current_app
 
 from portal import jobs
@@ -99,3 +100,21 @@ def test_the_reaper_abandons_a_queued_run_the_queue_lost(queued_run, rq):
     run = _fresh(queued_run.id)
     assert run.status == RunStatus.ABANDONED and run.error["type"] == "lost"
     assert not run.active
+
+
+def test_a_run_whose_job_went_silent_says_what_will_happen(client, queued_run):
+    """A killed worker's run, before the reaper moves it: the page says so, and when."""
+    lease = Lease(SyncRun, queued_run.id, "killed", 60)
+    assert runs.claim(lease)
+    progress = f"/synchro/executions/{queued_run.id}"
+    assert 'data-running="silent"' not in client.get(progress).text
+    db.session.execute(
+        sa.update(SyncRun)
+        .where(SyncRun.id == queued_run.id)
+        .values(heartbeat_at=utcnow() - timedelta(seconds=20))
+    )
+    db.session.commit()
+    page = client.get(progress).text
+    assert 'data-running="silent"' in page
+    assert "ne donne plus de nouvelles depuis 20 s" in page
+    assert "worker.py" not in page
