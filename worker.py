@@ -39,6 +39,9 @@ log = logging.getLogger("portal.worker")
 #: What redis-py raises when the server cannot be reached (BusyLoadingError is one too).
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 FIRST_WAIT, LONGEST_WAIT = 1.0, 30.0
+#: RQ's maintenance (10 min by default) is also when a worker takes over the scheduler lock
+#: of a killed one: without it, delayed retries would wait that long after a crash.
+MAINTENANCE_SECONDS = 60
 
 
 class RedisLost(StopRequested):
@@ -187,7 +190,12 @@ class Supervisor:
     def _work(self) -> tuple[PortalWorker | None, Exception | None]:
         """Run one RQ worker to its end; it, and the Redis error that ended it (or None)."""
         try:
-            worker = PortalWorker([self.queue_name], connection=self.connection, name=self.name)
+            worker = PortalWorker(
+                [self.queue_name],
+                connection=self.connection,
+                name=self.name,
+                maintenance_interval=MAINTENANCE_SECONDS,
+            )
         except REDIS_DOWN as error:
             return None, error
         try:

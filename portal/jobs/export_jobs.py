@@ -117,6 +117,8 @@ def _send(app: Flask, batch: ExportBatch, lease: Lease) -> None:
     try:
         with connected(app, lease, point) as client:
             export_run.send(batch, client, lease)
+            # Before the heartbeat stops: its next renewal would wait for this transaction.
+            db.session.commit()
     except AvantageError as error:
         if settle_avantage_error(
             error,
