@@ -77,13 +77,15 @@ def _descendants(pid: int) -> list[int]:
 
 
 class RedisServer:
-    """A redis-server subprocess on a port of its own, to kill and restart (empty) at will."""
+    """A redis-server subprocess on a port of its own, to kill and restart at will: empty, or
+    with what it held at its last SAVE when ``data`` names a folder for its RDB file."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, data: Path | None = None) -> None:
         self.port = _free_port()
         assert self.port != 6379
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.log = log
+        self.data = data
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -92,6 +94,7 @@ class RedisServer:
                 [
                     *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
                     *("--save", "", "--appendonly", "no"),
+                    *(("--dir", str(self.data), "--dbfilename", "dump.rdb") if self.data else ()),
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
