@@ -10,8 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from portal import create_app
 from portal.extensions import db
+from tests.fixtures.database import separate_app
 
 
 @pytest.fixture
@@ -38,19 +38,17 @@ def _differences(app) -> list:
 
 
 def test_upgrade_builds_the_models_schema_and_downgrade_undoes_it(empty_database_url, tmp_path):
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": empty_database_url,
-            "SECRET_KEY": "x",
-            "INSTANCE_PATH": str(tmp_path),
-        }
-    )
-    with app.app_context():
+    config = {
+        "SQLALCHEMY_DATABASE_URI": empty_database_url,
+        "SECRET_KEY": "x",
+        "INSTANCE_PATH": str(tmp_path),
+    }
+    # separate_app gives the queue back to the session's app: a later test's worker.py
+    # process must find its jobs in the session's Redis, not in this app's embedded one.
+    with separate_app(config) as app:
         upgrade()
         assert _differences(app) == []
         downgrade(revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         assert _differences(app) == []
-        db.session.remove()
-        db.engine.dispose()

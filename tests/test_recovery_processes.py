@@ -92,8 +92,11 @@ def outage():
 
 
 @pytest.fixture
-def start_worker(app, redis_url, tmp_path):
-    """Start a real worker.py (killed at teardown if still alive); ``env`` adds settings."""
+def start_worker(app, rq, redis_url, tmp_path):
+    """Start a real worker.py (killed at teardown if still alive); ``env`` adds settings.
+
+    On an emptied Redis (``rq``): a worker SIGKILLed by an earlier test holds the scheduler
+    lock for a minute, and delayed retries would wait for it."""
     started = []
 
     def start(**env) -> subprocess.Popen:

@@ -155,7 +155,7 @@ def test_secrets_never_reach_pages_or_logs(client, integration, add_point, simul
     for text in pages + [record.getMessage() for record in caplog.records]:
         for secret in secrets:
             assert secret not in text
-    events = db.session.scalars(db.select(AuditEvent)).all()
+    events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id)).all()
     audit = repr([(e.action, e.summary, e.details) for e in events])
     assert not any(secret in audit for secret in secrets)
     assert events[-1].action == "access_point.test"
