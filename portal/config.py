@@ -100,6 +100,8 @@ def load_config(instance_path: Path) -> dict:
         "AVANTAGE_RETRY_SECONDS": float(os.environ.get("AVANTAGE_RETRY_SECONDS", "120")),
         # After this long queued and not started, the page says no worker has taken it.
         "WORKER_PICKUP_SECONDS": float(os.environ.get("WORKER_PICKUP_SECONDS", "15")),
+        # The export preflight warns when a section it checks was synced longer ago than this.
+        "EXPORT_SYNC_STALE_HOURS": float(os.environ.get("EXPORT_SYNC_STALE_HOURS", "24")),
         "PAGE_SIZE": 25,
         # No form of the portal comes near this; anything larger is refused with a 413.
         "MAX_CONTENT_LENGTH": 1024 * 1024,

@@ -7,35 +7,23 @@ locks its sheets, so that two clicks, two tabs or two users never send a sheet t
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
-from typing import Any
-
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from portal.errors import NotFoundError, ValidationError
 from portal.models import (
-    Activity,
     ExpenseKind,
     ExpenseLine,
-    ExpenseType,
     HourLine,
-    HourType,
     Integration,
-    Project,
-    RecordLink,
     SyncSection,
     Timesheet,
     TimesheetStatus,
-    Trade,
     db,
 )
 from portal.models.base import MAX_ID
-from portal.services import catalog
+from portal.services import catalog, export_preflight
+from portal.services.export_data import Names, Plan, PlannedLine, Problem, line_rows, record_links
 
 #: Only these sheets can be sent.
 SENDABLE = (TimesheetStatus.VALIDATED, TimesheetStatus.FROZEN)
@@ -45,59 +33,6 @@ VALUE_FIELDS = {
     ExpenseKind.QUANTITY: "quantity",
     ExpenseKind.HOURS: "hours",
 }
-
-
-@dataclass
-class Problem:
-    """A reason a sheet (or one of its lines) cannot be sent, and where to fix it."""
-
-    sheet: Timesheet
-    message: str
-    #: employee | project | activity | trade | hour_type | earning | sheet | batch | resend
-    fix: str
-    target_id: int | None = None
-    #: The day of the line concerned (None: the whole sheet).
-    work_date: date | None = None
-
-
-@dataclass
-class PlannedLine:
-    sheet: Timesheet
-    payload: dict[str, Any]
-    hour_line_id: int | None = None
-    expense_line_id: int | None = None
-
-
-@dataclass
-class Plan:
-    sheets: list[Timesheet]
-    lines: list[PlannedLine] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def hours(self) -> Decimal:
-        return sum(
-            (
-                Decimal(line.payload["hours"])
-                for line in self.lines
-                if line.payload["kind"] == "hours"
-            ),
-            Decimal("0.00"),
-        )
-
-
-def _links(integration: Integration) -> dict[SyncSection, dict[int, str]]:
-    """Portal id → Avantage key, per section, for the integration's linked records."""
-    links: dict[SyncSection, dict[int, str]] = defaultdict(dict)
-    rows = db.session.execute(
-        sa.select(RecordLink.entity, RecordLink.local_id, RecordLink.remote_key).where(
-            RecordLink.integration_id == integration.id, RecordLink.local_id.is_not(None)
-        )
-    )
-    for entity, local_id, remote_key in rows:
-        links[entity][local_id] = remote_key
-    return links
 
 
 def get_sheets(company_id: int, sheet_ids: list[int]) -> list[Timesheet]:
@@ -118,55 +53,16 @@ def get_sheets(company_id: int, sheet_ids: list[int]) -> list[Timesheet]:
     return sheets
 
 
-class _Names:
-    """The codes and names an error message quotes, looked up once per plan."""
-
-    def __init__(self, company_id: int) -> None:
-        def by_id(model, *columns):
-            return {
-                row[0]: row[1:]
-                for row in db.session.execute(
-                    sa.select(model.id, *columns).where(model.company_id == company_id)
-                )
-            }
-
-        self.projects = by_id(Project, Project.number)
-        self.activities = by_id(Activity, Activity.code)
-        self.trades = by_id(Trade, Trade.code)
-        self.hour_types = by_id(HourType, HourType.name)
-        self.expense_types = by_id(ExpenseType, ExpenseType.name, ExpenseType.kind)
-
-
-def _line_rows(model, sheet_ids: list[int], *columns):
-    """The lines of these sheets as plain rows, in date order (no ORM objects: a batch can
-    hold tens of thousands)."""
-    rows = defaultdict(list)
-    query = (
-        sa.select(
-            model.timesheet_id,
-            model.id,
-            model.work_date,
-            model.project_id,
-            model.activity_id,
-            *columns,
-        )
-        .where(model.timesheet_id.in_(sheet_ids))
-        .order_by(model.work_date, model.id)
-    )
-    for row in db.session.execute(query):
-        rows[row.timesheet_id].append(row)
-    return rows
-
-
 def plan(integration: Integration, sheets: list[Timesheet]) -> Plan:
-    """The lines these sheets would send, and everything that stops a line (preflight)."""
+    """The lines these sheets would send, and everything that stops a line (preflight):
+    first what the portal cannot translate, then what Avantage would reject."""
     result = Plan(sheets=sheets)
-    links = _links(integration)
-    names = _Names(integration.company_id)
+    links = record_links(integration)
+    names = Names(integration.company_id)
     regular = catalog.regular_hour_type(integration.company_id)
     ids = [sheet.id for sheet in sheets]
-    hour_rows = _line_rows(HourLine, ids, HourLine.trade_id, HourLine.hour_type_id, HourLine.hours)
-    expense_rows = _line_rows(
+    hour_rows = line_rows(HourLine, ids, HourLine.trade_id, HourLine.hour_type_id, HourLine.hours)
+    expense_rows = line_rows(
         ExpenseLine,
         ids,
         ExpenseLine.expense_type_id,
@@ -182,6 +78,7 @@ def plan(integration: Integration, sheets: list[Timesheet]) -> Plan:
             _plan_hours(result, links, names, regular, sheet, employee, row)
         for row in expense_rows[sheet.id]:
             _plan_expense(result, links, names, sheet, employee, row)
+    export_preflight.check(integration, result, links)
     return result
 
 
@@ -240,7 +137,7 @@ def _check_sheet(result: Plan, links, sheet: Timesheet) -> str | None:
     return employee
 
 
-def _place(result: Plan, links, names: _Names, sheet, row) -> tuple[str, str] | None:
+def _place(result: Plan, links, names: Names, sheet, row) -> tuple[str, str] | None:
     """The Avantage project id and activity code of a line, or None after noting why."""
     project = links[SyncSection.PROJECTS].get(row.project_id)
     number = names.projects.get(row.project_id, ("?",))[0]
@@ -275,7 +172,7 @@ def _place(result: Plan, links, names: _Names, sheet, row) -> tuple[str, str] | 
     return project, activity.split("|", 1)[1]
 
 
-def _plan_hours(result: Plan, links, names: _Names, regular, sheet, employee: str, row) -> None:
+def _plan_hours(result: Plan, links, names: Names, regular, sheet, employee: str, row) -> None:
     place = _place(result, links, names, sheet, row)
     trade = links[SyncSection.TRADES].get(row.trade_id)
     if trade is None:
@@ -327,7 +224,7 @@ def _plan_hours(result: Plan, links, names: _Names, regular, sheet, employee: st
     )
 
 
-def _plan_expense(result: Plan, links, names: _Names, sheet, employee: str, row) -> None:
+def _plan_expense(result: Plan, links, names: Names, sheet, employee: str, row) -> None:
     place = _place(result, links, names, sheet, row)
     earning = links[SyncSection.EARNINGS].get(row.expense_type_id)
     name, kind = names.expense_types.get(row.expense_type_id, ("?", ExpenseKind.AMOUNT))

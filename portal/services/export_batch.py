@@ -24,11 +24,13 @@ def create_batch(
     *,
     confirm_resend: bool,
     resend_of: ExportBatch | None = None,
+    ready_only: bool = False,
 ) -> tuple[ExportBatch, bool]:
     """Freeze the lines into a new batch and lock its sheets (the caller commits).
 
     Returns (batch, created): a double click on the same sheets finds the batch already
-    sending them.
+    sending them. ``ready_only`` (Envoyer les feuilles prêtes) leaves out the sheets that
+    have a blocking line instead of refusing them all.
     """
     locks = {sheet.export_lock_id for sheet in sheets}
     if len(locks) == 1 and None not in locks:
@@ -36,6 +38,13 @@ def create_batch(
         if batch is not None and not batch.status.final:
             return batch, False
     result = plan(integration, sheets)
+    if ready_only and result.errors:
+        result = result.ready_only()
+        sheets = result.sheets
+        if not sheets:
+            raise ValidationError(
+                message=_("Aucune feuille choisie n'est prête : corrigez d'abord leurs lignes.")
+            )
     if result.errors:
         raise ValidationError(
             message=_(

@@ -38,9 +38,11 @@ def test_validate_preview_send_and_see_the_batch(page, live_server, world, sign_
     expect(page.locator(".toast").last).to_contain_text("accepté par Avantage")
     assert len(entries(world.simulator)) == 3
 
-    page.reload()
-    badge = page.locator(f"#export-sheet-{sheet.id} .export-badge")
-    expect(badge).to_contain_text(re.compile(r"Envoyée · TS-\d+"))
+    # Without a reload: the list region refreshed itself when the batch ended.
+    row = page.locator(f"#export-sheet-{sheet.id}")
+    expect(row.locator(".export-badge")).to_contain_text(re.compile(r"Envoyée · TS-\d+"))
+    expect(row).to_contain_text("Gelée")
+    expect(row.get_by_role("checkbox")).not_to_be_checked()
     page.goto(f"{live_server}/feuilles-de-temps/{sheet.id}")
     expect(page.locator("#sheet-status-badge")).to_have_text("Gelée")
     page.locator("#sheet-export").get_by_role("link").click()

@@ -102,7 +102,9 @@ def test_rejected_batch_page_explains_each_rejection(client, world, rq):
     batch = db.session.scalar(db.select(ExportBatch))
     detail = html.unescape(client.get(f"{BASE}/lots/{batch.id}").text)
     assert "INACTIVE_EMPLOYEE" in detail and "inactif dans Avantage" in detail
-    assert "Envoyer seulement les feuilles valides" in detail
+    # Its only sheet has a rejected line: nothing valid to send on its own.
+    assert "Envoyer seulement les feuilles valides" not in detail
+    assert "Aucune feuille de ce lot n'a toutes ses lignes acceptées" in detail
     assert entries(world.simulator) == []
 
 

@@ -23,6 +23,8 @@ from portal.web import toast
 
 admin_required = timesheet_permission_required(TimesheetPermission.ADMIN)
 STOP_POLLING = 286
+#: Sent with the last poll of a batch: the sheet list of the page reloads itself.
+FINISHED_EVENT = "export-finished"
 
 
 def _integration():
@@ -106,6 +108,7 @@ def export_send():
             integration,
             sheets,
             confirm_resend=request.form.get("confirm_resend") == "y",
+            ready_only=request.form.get("ready_only") == "y",
         )
         db.session.commit()
         if created:
@@ -131,7 +134,14 @@ def export_send():
         )
     if not htmx:
         return redirect(url_for("timesheets.export_batch", batch_id=batch.id), 303)
-    return render_template("timesheets/_export_progress.html", batch=batch)
+    return render_template("timesheets/_export_progress.html", **_progress(batch))
+
+
+def _progress(batch: ExportBatch) -> dict:
+    """What ``_export_progress.html`` needs: the batch, and for a rejected one the sheets
+    Avantage accepted every line of (Envoyer seulement les feuilles valides)."""
+    valid = export_queries.valid_sheets(batch) if batch.status == BatchStatus.REJECTED else []
+    return {"batch": batch, "valid_sheets": valid}
 
 
 @bp.get("/exportation/lots")
@@ -153,7 +163,7 @@ def export_batch(batch_id: int):
     batch = jobs.refresh_export(export_queries.get_batch(current_user.company_id, batch_id))
     return render_template(
         "timesheets/batch.html",
-        batch=batch,
+        **_progress(batch),
         sheets=export_queries.batch_sheets(batch),
         rejection_sentence=export_messages.rejection_sentence,
         active_tab="batches",
@@ -165,9 +175,10 @@ def export_batch(batch_id: int):
 @admin_required
 def export_progress(batch_id: int):
     batch = jobs.refresh_export(export_queries.get_batch(current_user.company_id, batch_id))
-    body = render_template("timesheets/_export_progress.html", batch=batch)
+    body = render_template("timesheets/_export_progress.html", **_progress(batch))
     if request.args.get("poll") == "1" and batch.status.final:
-        return make_response(body, STOP_POLLING, trigger=_summary_toast(batch))
+        trigger = {**_summary_toast(batch), FINISHED_EVENT: {"batch": batch.id}}
+        return make_response(body, STOP_POLLING, trigger=trigger)
     return body
 
 
@@ -208,7 +219,7 @@ def export_resume(batch_id: int):
     batch = export_queries.get_batch(current_user.company_id, batch_id)
     if batch.status == BatchStatus.INTERRUPTED:
         jobs.start_export(batch)
-    return render_template("timesheets/_export_progress.html", batch=batch)
+    return render_template("timesheets/_export_progress.html", **_progress(batch))
 
 
 @bp.post("/exportation/lots/<int:batch_id>/valides")
