@@ -19,7 +19,7 @@ from portal.errors import ValidationError
 from portal.extensions import db, htmx
 from portal.models import Trade, User
 from portal.models.base import utcnow
-from portal.services import catalog, password_reset, user_rights, users
+from portal.services import avantage_status, catalog, password_reset, user_rights, users
 
 
 def _user_form(employee: User | None = None, *, submitted: bool = False) -> UserForm:
@@ -84,6 +84,9 @@ def _row_context(employee: User) -> dict:
         "employee": employee,
         "can_edit": user_rights.can_edit,
         "can_change_active": user_rights.can_change_active,
+        "avantage_inactive_ids": avantage_status.inactive_in_avantage(
+            current_user.company_id, [employee.id]
+        ),
     }
 
 
@@ -108,6 +111,9 @@ def user_list():
         args=args,
         can_edit=user_rights.can_edit,
         can_change_active=user_rights.can_change_active,
+        avantage_inactive_ids=avantage_status.inactive_in_avantage(
+            current_user.company_id, [employee.id for employee in pagination.items]
+        ),
     )
 
 

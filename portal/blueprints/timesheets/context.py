@@ -15,7 +15,13 @@ from portal.blueprints.timesheets import forms
 from portal.extensions import htmx
 from portal.models import Timesheet, User
 from portal.models.base import MAX_ID
-from portal.services import timesheet_lines, timesheet_status, timesheets, users
+from portal.services import (
+    avantage_status,
+    timesheet_lines,
+    timesheet_status,
+    timesheets,
+    users,
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,9 @@ def sheet_context(
     return dict(
         sheet=sheet,
         employee=sheet.employee,
+        avantage_inactive=bool(
+            avantage_status.inactive_in_avantage(company_id, [sheet.employee_id])
+        ),
         editable=editable,
         actions=timesheet_status.available_actions(sheet, current_user),
         hour_form=hour_form,

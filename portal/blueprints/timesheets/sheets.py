@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from portal.blueprints.rendering import page_or_fragment
 from portal.blueprints.timesheets import bp, context, forms
 from portal.models import TimesheetStatus
-from portal.services import timesheets
+from portal.services import avantage_status, timesheets
 
 #: The deepest page the list goes to (bounds the OFFSET of the query).
 MAX_PAGE = 10_000
@@ -47,6 +47,9 @@ def index():
         filtered=bool(args),
         args=args,
         pagination=pagination,
+        avantage_inactive_ids=avantage_status.inactive_in_avantage(
+            company_id, {sheet.employee_id for sheet in pagination.items}
+        ),
         waiting=timesheets.count_waiting(company_id, current_user),
         week_form=forms.week_form(company_id, current_user),
     )
