@@ -4,7 +4,7 @@ that the per-project syncs (activities, budget) list."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
@@ -19,6 +19,7 @@ from portal.models import (
     db,
 )
 from portal.services import matching, runs
+from portal.services.project_options import AvantageProject, ProjectOptions, normalise_name
 from portal.services.text import clean, normalise_code
 
 PROJECTS = SyncSection.PROJECTS
@@ -26,35 +27,6 @@ PROJECTS = SyncSection.PROJECTS
 MAX_OPTIONS = 50
 #: Longer searches match nothing useful.
 MAX_SEARCH_LENGTH = 100
-
-
-@dataclass
-class AvantageProject:
-    """One Avantage project as the dropdown shows it (from the company sync of Projets)."""
-
-    id: str
-    name: str
-    customer: str
-    status: str
-    #: Its number matches the portal project's (normalised): listed first.
-    suggested: bool = False
-    #: The portal project already linked to it, when it is another one.
-    holder: Project | None = None
-    #: Already linked to this very project.
-    current: bool = False
-
-    @property
-    def closed(self) -> bool:
-        return self.status == "closed"
-
-
-@dataclass
-class ProjectOptions:
-    """The dropdown: the first options matching the search, how many match, which is chosen."""
-
-    options: list[AvantageProject] = field(default_factory=list)
-    total: int = 0
-    selected: str | None = None
 
 
 @dataclass
@@ -152,9 +124,9 @@ def avantage_projects(
     integration: Integration, project: Project, *, search: str = "", chosen: str | None = None
 ) -> ProjectOptions:
     """Avantage's projects (not removed) whose id or name contains ``search``, the one whose
-    number matches the portal project's first."""
+    number matches the portal project's first; preselected only when the names match too."""
     term = clean(search)[:MAX_SEARCH_LENGTH].casefold()
-    number = normalise_code(project.number)
+    number, project_name = normalise_code(project.number), normalise_name(project.name)
     holders = _holders(integration)
     options = []
     for record in db.session.scalars(
@@ -170,13 +142,15 @@ def avantage_projects(
         if term and term not in normalise_code(record.key) and term not in name.casefold():
             continue
         holder = holders.get(record.key)
+        suggested = normalise_code(record.key) == number
         options.append(
             AvantageProject(
                 id=record.key,
                 name=name,
                 customer=clean(record.data.get("customer")),
                 status=str(record.data.get("status") or ""),
-                suggested=normalise_code(record.key) == number,
+                suggested=suggested,
+                name_differs=suggested and normalise_name(name) != project_name,
                 holder=holder if holder is not None and holder.id != project.id else None,
                 current=holder is not None and holder.id == project.id,
             )
@@ -185,7 +159,9 @@ def avantage_projects(
     shown = options[:MAX_OPTIONS]
     ids = {option.id for option in shown}
     current = next((option.id for option in options if option.current), None)
-    suggested = next((option.id for option in shown if option.suggested), None)
+    suggested = next(
+        (option.id for option in shown if option.suggested and not option.name_differs), None
+    )
     selected = next((key for key in (chosen, current, suggested) if key in ids), None)
     return ProjectOptions(shown, len(options), selected)
 

@@ -154,7 +154,8 @@ def test_the_matching_number_is_suggested_first_and_selected(listed, make_projec
     assert options.options[0].suggested and options.selected == "CH-07 A"
     assert not any(option.suggested for option in options.options[1:])
     assert options.total == 13
-    exact = project_links.avantage_projects(listed.integration, make_project("24-107", "Autre"))
+    same_name = make_project("24-107", listed.project("24-107")["name"])
+    exact = project_links.avantage_projects(listed.integration, same_name)
     assert exact.options[0].id == exact.selected == "24-107"
 
 
@@ -211,8 +212,9 @@ def test_the_project_page_loads_the_section_for_a_superadmin(client, listed, pro
     assert section.text.lstrip().startswith("<section")  # the fragment alone
     assert "Identifiant du projet dans Avantage" in section.text
     assert "AVANTAGE" in section.text  # the only integration, preselected
-    assert option_ids(section.text)[0] == "24-103"  # suggested, first
-    assert re.search(r'<option value="24-103"[^>]*selected', section.text)
+    assert option_ids(section.text)[0] == "24-103"  # suggested, first…
+    assert not re.search(r'<option value="24-103"[^>]*selected', section.text)  # …named otherwise
+    assert "Même numéro, nom différent" in section.text
 
 
 def test_without_htmx_the_whole_project_page_has_the_section(client, listed, project):
