@@ -17,7 +17,7 @@ from portal.blueprints.runs import render_progress
 from portal.errors import PortalError, ValidationError
 from portal.extensions import db, htmx
 from portal.models import Integration, Project, SyncSection
-from portal.services import integrations, matching, project_links, projects, runs
+from portal.services import console, integrations, project_links, projects, runs
 from portal.services.sync import budget
 
 #: URL slug → the per-project sections, in the order of the tabs.
@@ -191,7 +191,7 @@ def _table_context(ctx: dict) -> dict:
     remote_id, project, integration = ctx["remote_id"], ctx["project"], ctx["integration"]
     if remote_id is None:
         return {**ctx, "rows": [], "budget": None}
-    rows = matching.console_rows(
+    rows = console.console_rows(
         integration, SyncSection.ACTIVITIES, scope=remote_id, scope_project=project
     )
     return {**ctx, "rows": rows, "budget": budget.budget_view(integration, remote_id, project)}

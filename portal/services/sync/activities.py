@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from portal.models import Activity, LinkMethod, SyncRun, SyncSection, db
 from portal.services import project_links
 from portal.services.sync.coded import CodedSync
-from portal.services.sync.engine import Decision, SyncContext
+from portal.services.sync.context import Decision, SyncContext
 from portal.services.text import clean, normalise_code
 
 

@@ -22,7 +22,8 @@ from portal.models import (
 from portal.models.base import ZERO
 from portal.services import matching, project_links, projects, runs
 from portal.services.sync.activities import activity_key
-from portal.services.sync.engine import Decision, SectionSync, SyncContext
+from portal.services.sync.context import Decision, SyncContext
+from portal.services.sync.engine import SectionSync
 from portal.services.text import clean, normalise_code
 from portal.services.timesheet_lines import parse_decimal
 

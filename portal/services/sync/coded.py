@@ -8,7 +8,8 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.models import LinkMethod, db
-from portal.services.sync.engine import Decision, SectionSync, SyncContext
+from portal.services.sync.context import Decision, SyncContext
+from portal.services.sync.engine import SectionSync
 from portal.services.text import clean, normalise_code
 
 

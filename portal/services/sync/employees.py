@@ -7,9 +7,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from portal.models import LinkMethod, SyncSection, Trade, User, db
-from portal.services.sync.engine import Decision, SectionSync, SyncContext
-from portal.services.text import clean, normalise_employee_number
+from portal.models import LinkMethod, SyncSection, User, db
+from portal.services.sync.context import Decision, SyncContext
+from portal.services.sync.engine import SectionSync
+from portal.services.sync.trades import trade_ids
+from portal.services.text import clean, normalise_code, normalise_employee_number
 from portal.services.user_emails import placeholder_email
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -53,11 +55,8 @@ class EmployeeSync(SectionSync):
             for user in self.users.values()
             if user["employee_number"] and user["id"] not in linked
         }
-        self.trades = dict(
-            db.session.execute(
-                sa.select(sa.func.lower(Trade.code), Trade.id).where(Trade.company_id == company_id)
-            ).all()
-        )
+        #: Avantage trade code (normalised) → portal trade: the Métier habituel to give.
+        self.trades = trade_ids(ctx.integration)
         self.placeholders = set(
             db.session.scalars(
                 sa.select(User.email).where(
@@ -113,7 +112,7 @@ class EmployeeSync(SectionSync):
             "avantage_trade_code": item.get("trade") or None,
             "avantage_competency": item.get("competency") or None,
         }
-        trade_id = self.trades.get((item.get("trade") or "").lower())
+        trade_id = self.trades.get(normalise_code(item.get("trade")))
         if user["default_trade_id"] is None and trade_id is not None:
             wanted["default_trade_id"] = trade_id
         return {name: value for name, value in wanted.items() if user[name] != value}
@@ -147,7 +146,7 @@ class EmployeeSync(SectionSync):
             "employee_number": number[:20],
             "avantage_trade_code": item.get("trade") or None,
             "avantage_competency": item.get("competency") or None,
-            "default_trade_id": self.trades.get((item.get("trade") or "").lower()),
+            "default_trade_id": self.trades.get(normalise_code(item.get("trade"))),
         }
 
     def after_page(self, ctx: SyncContext) -> None:

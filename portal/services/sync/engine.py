@@ -6,105 +6,16 @@ statement per page: a sync of 10,000 employees must not build 30,000 ORM objects
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from portal.avantage import AvantageClient
-from portal.models import (
-    Integration,
-    LinkMethod,
-    RecordLink,
-    RemoteRecord,
-    SyncRun,
-    SyncSection,
-    db,
-)
+from portal.models import RecordLink, RemoteRecord, SyncRun, SyncSection, db
 from portal.models.base import utcnow
 from portal.services import runs
 from portal.services.leases import Lease
-
-
-@dataclass
-class Decision:
-    """What a sync does (or, in a preview, would do) with one Avantage record."""
-
-    #: created | linked | updated | unchanged | skipped
-    outcome: str
-    label: str
-    warning: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class LinkRow:
-    """A RecordLink as the sync needs it (``local_id`` None: kept unlinked by hand)."""
-
-    remote_key: str
-    local_id: int | None
-    method: LinkMethod
-    created_at: datetime | None
-
-
-@dataclass(slots=True)
-class CachedRecord:
-    """A RemoteRecord as the sync needs it (``id`` None when added by this run).
-
-    Avantage's ``updated_at`` tells whether a record changed: the data itself is not loaded.
-    """
-
-    id: int | None
-    updated_at: str | None
-    removed_at: datetime | None
-
-
-@dataclass
-class SyncContext:
-    run: SyncRun
-    integration: Integration
-    #: The section's links by Avantage key (manual unlinks included, ``local_id`` None).
-    links: dict[str, LinkRow] = field(default_factory=dict)
-    cache: dict[str, CachedRecord] = field(default_factory=dict)
-    #: Whether the record being decided is new or changed since Avantage last listed it.
-    remote_changed: bool = False
-    #: This page's writes, flushed in bulk before the page is committed.
-    new_links: list[dict[str, Any]] = field(default_factory=list)
-    new_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    changed_records: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def preview(self) -> bool:
-        return self.run.preview
-
-    def link(self, remote_key: str, local_id: int, method: LinkMethod) -> None:
-        """Link ``remote_key`` to the portal record ``local_id`` (written with the page)."""
-        now = utcnow()
-        self.links[remote_key] = LinkRow(remote_key, local_id, method, now)
-        self.new_links.append(
-            {
-                "company_id": self.integration.company_id,
-                "integration_id": self.integration.id,
-                "entity": self.run.section,
-                "remote_key": remote_key,
-                "local_id": local_id,
-                "method": method,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-
-    def linked_during_run(self, remote_key: str) -> bool:
-        """True for a link this run made in an earlier attempt (already counted then)."""
-        link = self.links.get(remote_key)
-        started = self.run.started_at
-        return (
-            link is not None
-            and link.created_at is not None
-            and started is not None
-            and link.created_at >= started
-        )
+from portal.services.sync.context import CachedRecord, Decision, LinkRow, SyncContext
 
 
 class SectionSync:
@@ -221,6 +132,10 @@ def _write_page(ctx: SyncContext) -> None:
 
 def _count(ctx: SyncContext, key: str, decision: Decision) -> None:
     run = ctx.run
+    run.updated += len(decision.resolves)
+    if run.preview:
+        for label in decision.resolves:
+            runs.add_note(run, "updated", key, label)
     if decision.outcome in ("unchanged", "updated", "skipped") and ctx.linked_during_run(key):
         return  # counted as created or linked by an earlier attempt of this run
     if decision.outcome in ("created", "linked", "updated", "unchanged"):
