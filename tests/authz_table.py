@@ -434,6 +434,12 @@ CASES = [
         headers=HTMX),
     post("company_sync.link", "superadmin", INTEGRATION + "/synchro/metiers/liens",
          {"remote_key": "{remote_trade.key}", "local_id": "{trade.id}"}),
+    get("company_sync.chain", "superadmin", INTEGRATION + "/synchro/tout"),
+    get("company_sync.chain", "superadmin", INTEGRATION + "/synchro/tout?poll=1",
+        variant="htmx poll", headers=hx("sync-chain")),
+    post("company_sync.start_all", "superadmin",
+         "/parametres/integrations/{point.integration_id}/synchro/tout", headers=HTMX,
+         fixtures=("rq",)),
     get("runs.progress", "superadmin", "/synchro/executions/{run.id}?poll=1", headers=HTMX),
     post("runs.cancel", "superadmin", "/synchro/executions/{run.id}/annuler", headers=HTMX),
     # Feuilles de temps.

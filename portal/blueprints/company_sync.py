@@ -1,21 +1,23 @@
-"""Synchroniser on the integration page: Projets, Employés, Métiers, and the mapping grids of
-Type d'heures and Dépenses et primes."""
+"""Synchroniser on the integration page: Projets, Employés, Métiers, the mapping grids of
+Type d'heures and Dépenses et primes, and Tout synchroniser (every section in turn)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_htmx import make_response
 from flask_login import current_user, login_required
 
 from portal import jobs
 from portal.blueprints.access import superadmin_required
 from portal.blueprints.forms import parse_id
-from portal.blueprints.rendering import fragment_with_toast
-from portal.blueprints.runs import render_progress
+from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
+from portal.blueprints.runs import STOP_POLLING, render_progress
 from portal.errors import PortalError
 from portal.extensions import db, htmx
-from portal.models import SyncSection
-from portal.services import catalog, integrations, matching, runs
+from portal.models import SyncRun, SyncSection
+from portal.services import catalog, console, integrations, matching, runs, sync_chain
+from portal.web import toast
 
 bp = Blueprint(
     "company_sync", __name__, url_prefix="/parametres/integrations/<int:integration_id>/synchro"
@@ -53,13 +55,13 @@ def _context(integration_id: int, slug: str) -> dict:
 def _console(ctx: dict) -> dict:
     """The console (or mapping grid) region: rows filtered and paginated from the query."""
     section, integration = ctx["section"], ctx["integration"]
-    rows = matching.console_rows(integration, section)
+    rows = console.console_rows(integration, section)
     state, search = request.args.get("etat", ""), request.args.get("q", "")[:100]
-    shown = matching.filter_rows(rows, section, state=state, search=search)
+    shown = console.filter_rows(rows, section, state=state, search=search)
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     pages = max(1, -(-len(shown) // PER_PAGE))
     page = min(page, pages)
-    counts = {name: sum(1 for row in rows if row.state == name) for name in matching.STATES}
+    counts = {name: sum(1 for row in rows if row.state == name) for name in console.STATES}
     regular = regular_remote = None
     if section == SyncSection.HOUR_TYPES:
         regular = catalog.regular_hour_type(current_user.company_id)
@@ -74,7 +76,7 @@ def _console(ctx: dict) -> dict:
         "pages": pages,
         "total": len(shown),
         "counts": counts,
-        "locals": matching.console_choices(integration, section),
+        "locals": console.console_choices(integration, section),
         "regular": regular,
         "regular_remote": regular_remote,
     }
@@ -191,7 +193,7 @@ def link(integration_id: int, slug: str):
 def _mapping_row(ctx: dict, remote_key: str, *, error: str | None = None, saved: str | None = None):
     rows = [
         row
-        for row in matching.console_rows(ctx["integration"], ctx["section"])
+        for row in console.console_rows(ctx["integration"], ctx["section"])
         if row.remote_key == remote_key
     ]
     if not rows:
@@ -202,5 +204,74 @@ def _mapping_row(ctx: dict, remote_key: str, *, error: str | None = None, saved:
         row=rows[0],
         error=error,
         saved=saved,
-        locals=matching.console_choices(ctx["integration"], ctx["section"]),
+        locals=console.console_choices(ctx["integration"], ctx["section"]),
+    )
+
+
+@bp.app_template_global("sync_chain_order")
+def sync_chain_order() -> str:
+    """The sections of Tout synchroniser, in the order it runs them."""
+    return ", ".join(str(section.label) for section in sync_chain.ORDER)
+
+
+def _chain_toast(chain: list[SyncRun]) -> dict:
+    """The toast that ends a chain: all done, or where it stopped."""
+    broken = sync_chain.broken_link(chain)
+    if broken is None:
+        return toast(
+            _("Tout synchroniser est terminé : les %(n)d sections sont à jour.", n=len(chain))
+        )
+    return toast(
+        _(
+            "Tout synchroniser s'est arrêté : la synchronisation « %(section)s » n'a pas abouti.",
+            section=broken.section.label,
+        ),
+        "error",
+    )
+
+
+@bp.get("/tout")
+@login_required
+@superadmin_required
+def chain(integration_id: int):
+    """Tout synchroniser: the last chain, a section per line (polled by htmx while it runs;
+    status 286 and a toast once it is over)."""
+    integration = integrations.get_integration(current_user.company_id, integration_id)
+    runs_of_chain = jobs.refresh_chain(sync_chain.latest_chain(integration))
+    body = page_or_fragment(
+        "company_sync/chain.html",
+        "company_sync/_chain_progress.html",
+        fragment_target="sync-chain",
+        integration=integration,
+        chain=runs_of_chain,
+        sections=SECTIONS,
+    )
+    over = not any(run.status.active for run in runs_of_chain)
+    if request.args.get("poll") == "1" and runs_of_chain and over:
+        return make_response(body, STOP_POLLING, trigger=_chain_toast(runs_of_chain))
+    return body
+
+
+@bp.post("/tout")
+@login_required
+@superadmin_required
+def start_all(integration_id: int):
+    integration = integrations.get_integration(current_user.company_id, integration_id)
+    try:
+        runs_of_chain = jobs.start_chain(integration, current_user)
+    except PortalError as error:
+        if htmx:
+            return fragment_with_toast(
+                "company_sync/_chain_progress.html",
+                error.message,
+                "error",
+                integration=integration,
+                chain=sync_chain.latest_chain(integration),
+                error_message=error.message,
+            )
+        raise
+    if not htmx:
+        return redirect(url_for("company_sync.chain", integration_id=integration_id), 303)
+    return render_template(
+        "company_sync/_chain_progress.html", integration=integration, chain=runs_of_chain
     )

@@ -5,6 +5,7 @@ lease, build a client from the integration's default access point, call a servic
 record the outcome. RQ finds them by these dotted paths (``portal.jobs.run_sync``…).
 """
 
+from portal.jobs.chain_jobs import refresh_chain, run_chained_sync, start_chain
 from portal.jobs.export_jobs import refresh_export, run_export, start_export
 from portal.jobs.mail_jobs import send_password_email, start_password_email
 from portal.jobs.queueing import QueueUnavailableError, export_job_id, pickup, sync_job_id
@@ -18,10 +19,13 @@ __all__ = [
     "pickup",
     "reap",
     "refresh",
+    "refresh_chain",
     "refresh_export",
+    "run_chained_sync",
     "run_export",
     "run_sync",
     "send_password_email",
+    "start_chain",
     "start_export",
     "start_password_email",
     "start_sync",

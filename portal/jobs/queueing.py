@@ -14,7 +14,7 @@ from flask import Flask, current_app, has_app_context
 from redis.exceptions import RedisError
 from rq import Retry, Worker, get_current_job
 from rq.exceptions import DuplicateJobError, NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import Dependency, Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 
 from portal.avantage import AvantageError, NoAnswerError, PortClosedError
@@ -56,17 +56,21 @@ def retry_intervals() -> list[float]:
     return intervals
 
 
-def enqueue(function: str, args: tuple, job_id: str, description: str) -> None:
+def enqueue(
+    function: str, args: tuple, job_id: str, description: str, *, after: str | None = None
+) -> None:
     """Queue a job by dotted path with ids only; the queue retries transient failures.
 
-    ``unique``: a job id already in the queue is not queued a second time."""
+    A job id already in the queue is not queued a second time (``unique``). ``after``: the
+    job waits for that job to end, whatever its outcome (RQ refuses ``unique`` there)."""
     intervals = retry_intervals()
     try:
         queue.queue.enqueue(
             function,
             *args,
             job_id=job_id,
-            unique=True,
+            unique=after is None,
+            depends_on=Dependency(jobs=[after], allow_failure=True) if after else None,
             retry=Retry(max=len(intervals), interval=intervals) if intervals else None,
             job_timeout=current_app.config.get("SYNC_JOB_TIMEOUT", 3600),
             result_ttl=3600,
@@ -124,13 +128,19 @@ def export_job_id(batch) -> str:
 
 def job_lost(job_id: str, now: datetime | None = None) -> bool:
     """True when the queue no longer holds a job that should be waiting: gone (Redis lost its
-    data), ended, or a retry due so long ago that no scheduler is left to start it."""
+    data), ended, or a retry due so long ago that no scheduler is left to start it.
+
+    A deferred job (a link of Tout synchroniser, waiting for the previous section's job) is
+    lost only when the job it waits for is: a cancelled one never lets it run."""
     try:
         job = Job.fetch(job_id, connection=queue.connection)
         status = job.get_status(refresh=True)
         if status == JobStatus.SCHEDULED:
             due = ScheduledJobRegistry(queue=queue.queue).get_scheduled_time(job)
             return due < (now or utcnow()) - timedelta(seconds=stale_seconds())
+        if status == JobStatus.DEFERRED:
+            dependency = job.dependency
+            return dependency is None or job_lost(dependency.id, now)
     except NoSuchJobError:
         return True
     except RedisError:

@@ -153,6 +153,8 @@ class SyncRun(TenantMixin, LeaseMixin, db.Model):
     section: Mapped[SyncSection] = mapped_column(enum_column(SyncSection))
     project_id: Mapped[int | None] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"))
     lock_key: Mapped[str] = mapped_column(sa.String(80))
+    #: The Tout synchroniser click this run is a link of (its runs share it), else None.
+    chain_id: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.QUEUED)
     full: Mapped[bool] = mapped_column(default=False)
