@@ -34,7 +34,7 @@ from portal.avantage.responses import (
     peek_next_cursor,
     response_data,
 )
-from portal.avantage.steps import StepLog, StepResult
+from portal.avantage.steps import DetailCode, StepLog, StepResult
 from portal.avantage.transport import AddressPolicy, Connection, open_connection
 
 T = TypeVar("T")
@@ -142,13 +142,14 @@ class AvantageClient:
             )
         except AvantageError as error:
             self.close()
-            self._steps.failed(error.step, error.detail)
+            self._steps.failed(error)
             error.diagnostics = self._steps.results()
             raise
         company = data.get("company")
         self.company = company if isinstance(company, dict) else {}
         self.server_time = data.get("server_time")
-        self._steps.passed(Step.LOGIN, f"{self.user} @ {self.company.get('code', '?')}")
+        code = str(self.company.get("code", "?"))
+        self._steps.passed(Step.LOGIN, DetailCode.LOGGED_IN, user=self.user, company=code)
 
     def _with_retries(self, action: Callable[[], T]) -> T:
         attempt = 0
@@ -187,7 +188,7 @@ class AvantageClient:
         response = connection.parse(plaintext, step)
         self.round_trips += 1
         if step is Step.LOGIN and connection.greeting.crypto:
-            self._steps.passed(Step.ENCRYPTION, "AES-256-GCM, key accepted")
+            self._steps.passed(Step.ENCRYPTION, DetailCode.KEY_ACCEPTED, cipher="AES-256-GCM")
         return response_data(response, request_id, step, self.user)
 
     @contextlib.contextmanager

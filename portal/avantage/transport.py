@@ -40,7 +40,7 @@ from portal.avantage.protocol import (
     parse_greeting,
     sealed_line_length,
 )
-from portal.avantage.steps import StepLog
+from portal.avantage.steps import DetailCode, StepLog
 
 #: A greeting is one short line; anything longer is not MainTCP.
 MAX_GREETING_BYTES = 1024
@@ -199,13 +199,23 @@ def open_connection(
     """Resolve, vet, connect, read the greeting and set up encryption, recording each step."""
     steps.reset()
     targets = _resolve(host, port, address_policy)
-    steps.passed(Step.RESOLVE, ", ".join(str(address) for address, _, _ in targets))
+    steps.passed(
+        Step.RESOLVE,
+        DetailCode.RESOLVED,
+        addresses=", ".join(str(address) for address, _, _ in targets),
+    )
     sock = _connect(host, port, targets, timeout)
     try:
-        steps.passed(Step.CONNECT, "{}:{}".format(*sock.getpeername()[:2]))
+        steps.passed(
+            Step.CONNECT, DetailCode.CONNECTED, address="{}:{}".format(*sock.getpeername()[:2])
+        )
         reader = LineReader(sock)
         greeting = _read_greeting(reader, host, port, timeout)
-        steps.passed(Step.GREETING, greeting.to_line().split(" salt=")[0])
+        steps.passed(
+            Step.GREETING,
+            DetailCode.GREETING_RECEIVED,
+            line=greeting.to_line().split(" salt=")[0],
+        )
         if greeting.crypto and not key:
             raise EncryptionKeyRequiredError("greeting says crypto=on")
         codec: FrameCodec = (
@@ -214,7 +224,7 @@ def open_connection(
             else PlainCodec()
         )
         if not greeting.crypto:
-            steps.passed(Step.ENCRYPTION, "crypto=off: frames travel unencrypted")
+            steps.passed(Step.ENCRYPTION, DetailCode.UNENCRYPTED)
         connection = Connection(sock, reader, greeting, codec, timeout, max_frame_bytes)
         connection.refuse_if_busy()
     except BaseException:

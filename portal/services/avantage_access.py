@@ -13,6 +13,7 @@ from portal.avantage import (
     AddressNotAllowedError,
     AvantageClient,
     EndpointError,
+    StepResult,
     diagnose,
     parse_endpoint,
     public_addresses_only,
@@ -104,6 +105,19 @@ def open_client(point: AccessPoint, *, timeout: float = 10.0, retries: int = 3) 
     )
 
 
+def _step_report(result: StepResult) -> dict:
+    """One step as stored: its code and parameters, and its detail in both languages."""
+    return {
+        "step": str(result.step),
+        "status": str(result.status),
+        "detail": result.detail,
+        "detail_code": result.detail_code,
+        "params": result.params,
+        "detail_fr": result.detail_fr,
+        "detail_en": result.detail_en,
+    }
+
+
 def test_access_point(company_id: int, actor: User, point: AccessPoint) -> dict:
     """Try the access point now; store and return the report (never a secret in it)."""
     password, key = _secrets(point)
@@ -118,10 +132,7 @@ def test_access_point(company_id: int, actor: User, point: AccessPoint) -> dict:
     )
     report = {
         "ok": diagnosis.ok,
-        "steps": [
-            {"step": str(result.step), "status": str(result.status), "detail": result.detail}
-            for result in diagnosis.steps
-        ],
+        "steps": [_step_report(result) for result in diagnosis.steps],
         "server_version": diagnosis.greeting.version if diagnosis.greeting else None,
         "encryption": (diagnosis.greeting.crypto if diagnosis.greeting else None),
         "company": (diagnosis.company or {}).get("name"),
