@@ -74,10 +74,18 @@ class LinkMethod(LabelledEnum):
         return {
             cls.NUMBER: _l("numéro d'employé"),
             cls.CODE: _l("code"),
-            cls.NORMALISED: _l("code normalisé"),
+            cls.NORMALISED: _l("code (majuscules et espaces en trop ignorés)"),
             cls.CREATED: _l("créé par la synchronisation"),
             cls.MANUAL: _l("lien manuel"),
         }
+
+    def label_in(self, section: SyncSection) -> str:
+        """The label on ``section``'s rows: what a normalised match ignored depends on it."""
+        if self is LinkMethod.NORMALISED and section is SyncSection.EMPLOYEES:
+            return str(
+                _l("numéro d'employé (zéros en tête, majuscules et espaces en trop ignorés)")
+            )
+        return str(self.label)
 
 
 class RemoteRecord(TenantMixin, db.Model):

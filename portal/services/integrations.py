@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -26,6 +27,8 @@ from portal.services.text import clean
 
 #: The encryption passwords MainTCP accepts: 40 bits (5 characters) or 128 bits (16).
 ENCRYPTION_KEY_LENGTHS = (5, 16)
+#: An address that names no server: empty, or nothing but ``tcp://`` and a port.
+_NO_SERVER = re.compile(r"(?i:tcp://)?(?::[0-9]*)?")
 
 
 @dataclass
@@ -110,10 +113,15 @@ def _validate_point(
 ) -> tuple[dict[str, str], tuple[str, int] | None]:
     errors: dict[str, str] = {}
     address = None
-    try:
-        address = avantage_access.parse_address(data.url, allow_private=allow_private)
-    except avantage_access.AccessPointAddressError as error:
-        errors["url"] = error.message
+    if _NO_SERVER.fullmatch(data.url.strip()):
+        errors["url"] = _(
+            "Entrez l'adresse du serveur Avantage, par exemple tcp://serveur.exemple.ca:2131."
+        )
+    else:
+        try:
+            address = avantage_access.parse_address(data.url, allow_private=allow_private)
+        except avantage_access.AccessPointAddressError as error:
+            errors["url"] = error.message
     required_text(
         errors,
         "username",

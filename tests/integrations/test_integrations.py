@@ -94,6 +94,22 @@ def test_bad_url_is_refused_inline_and_nothing_saved(client, integration, url, m
     assert db.session.scalar(db.select(db.func.count(AccessPoint.id))) == 0
 
 
+@pytest.mark.parametrize("url", ["", "   ", "tcp://:2131", "TCP://:", "tcp://", ":2131"])
+def test_an_address_without_a_server_says_what_is_missing(client, integration, url):
+    response = client.post(
+        f"/parametres/integrations/{integration.id}/points",
+        data={"url": url, "username": "u", "password": "p"},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    text = response.text.replace("&#39;", "'")
+    assert (
+        "Entrez l'adresse du serveur Avantage, par exemple tcp://serveur.exemple.ca:2131." in text
+    )
+    assert "n'est pas valide" not in text and "« »" not in text
+    assert db.session.scalar(db.select(db.func.count(AccessPoint.id))) == 0
+
+
 @pytest.mark.parametrize(
     ("field", "data", "message"),
     [

@@ -68,7 +68,8 @@ def test_section_page_shows_history_console_and_filters(
             headers={**HTMX, "HX-Target": "sync-console"},
         ).text
     )
-    assert "01017" in linked and "code normalisé" in linked
+    assert "01017" in linked
+    assert "par numéro d'employé (zéros en tête, majuscules et espaces en trop ignorés)" in linked
     assert "Embauche" not in linked
     assert linked.lstrip().startswith('<section id="sync-console"')
     searched = client.get(

@@ -131,7 +131,7 @@ def integration_detail(integration_id: int):
 @superadmin_required
 def access_point_new(integration_id: int):
     integration = _integration(integration_id)
-    form = AccessPointForm(formdata=None, data={"url": "tcp://:2131"})
+    form = AccessPointForm(formdata=None)
     return _points_region(integration, form=form)
 
 

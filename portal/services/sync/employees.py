@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.models import LinkMethod, SyncSection, User, db
 from portal.services.sync.context import Decision, SyncContext
@@ -89,9 +90,10 @@ class EmployeeSync(SectionSync):
             return Decision(
                 "skipped",
                 label,
-                warning=(
-                    f"{label} : un autre employé d'Avantage a le même numéro une fois normalisé; "
-                    "liez-le à la main."
+                warning=_(
+                    "%(label)s : un autre employé d'Avantage a le même numéro (zéros en tête, "
+                    "majuscules et espaces en trop ignorés); liez-le à la main.",
+                    label=label,
                 ),
             )
         self.planned.add(normalised)
@@ -192,7 +194,7 @@ class EmployeeSync(SectionSync):
             if wanted
             else set()
         )
-        for _, values in self.created:
+        for _local, values in self.created:
             if values["email"] is None or values["email"] in taken:
                 values["email"] = placeholder_email(
                     company_id, values["employee_number"], is_taken=self.placeholders.__contains__
