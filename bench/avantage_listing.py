@@ -26,7 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from portal.avantage import AvantageClient
-from portal.avantage.protocol import FrameCipher, FrameCodec, PlainCodec, parse_greeting
+from portal.avantage.cipher import FrameCipher, FrameCodec, PlainCodec
+from portal.avantage.protocol import parse_greeting
 from portal.avantage.simulator import SimulatorConfig, SimulatorServer
 
 USER = "bench"

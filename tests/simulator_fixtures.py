@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from portal.avantage.cipher import FrameCipher, FrameCodec, PlainCodec
 from portal.avantage.client import AvantageClient
-from portal.avantage.protocol import FrameCipher, FrameCodec, PlainCodec, parse_greeting
+from portal.avantage.protocol import parse_greeting
 from portal.avantage.simulator import SimulatorConfig, SimulatorServer
 
 

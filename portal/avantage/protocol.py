@@ -1,4 +1,5 @@
-"""AVTCP/1 codec: greeting, JSON-line frames, AES-256-GCM frame encryption, decimal strings.
+"""AVTCP/1 codec: greeting, JSON-line frames, ADD_LINES chunking, decimal strings (frame
+encryption is in ``cipher.py``).
 
 Pure encode/decode, no sockets. The client, the simulator and the tests all use this
 module; adapting the portal to another MainTCP build means replacing this module.
@@ -9,18 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any, Protocol
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from typing import Any
 
 #: MainTCP's default TCP port.
 DEFAULT_PORT = 2131
@@ -28,15 +23,8 @@ DEFAULT_PORT = 2131
 PROTOCOL_VERSION = 1
 #: The greeting line, exactly as the vendor contract gives it.
 GREETING_RE = re.compile(r"^AVANTAGE MainTCP (\S+) ready\. AVTCP/(\d+)((?: \w+=\S+)*)$")
-#: HKDF ``info`` for the frame key.
-HKDF_INFO = b"AVTCP/1 frame key"
-#: AES-GCM associated data per direction.
-CLIENT_TO_SERVER = b"C>S"
-SERVER_TO_CLIENT = b"S>C"
 #: Clear line the server sends before closing when a frame does not decrypt.
 ERR_CRYPTO_LINE = b"ERR CRYPTO"
-NONCE_SIZE = 12
-TAG_SIZE = 16
 SALT_SIZE = 16
 DECIMAL_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -173,132 +161,6 @@ def ok_frame(request_id: int | None, data: dict[str, Any]) -> dict[str, Any]:
 def error_frame(request_id: int | None, code: str, message: str) -> dict[str, Any]:
     """A failure response; ``request_id`` is None when the request's id could not be read."""
     return {"id": request_id, "ok": False, "error": {"code": str(code), "message": message}}
-
-
-# --- encryption -----------------------------------------------------------------------
-
-
-def derive_key(password: str, salt: bytes) -> bytes:
-    """HKDF-SHA256 of the MainTCP encryption password with the greeting salt: 32 bytes."""
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=HKDF_INFO)
-    return hkdf.derive(password.encode("utf-8"))
-
-
-def encrypt_line(key: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
-    """``base64(nonce12 || ciphertext_with_tag)`` with a fresh random nonce, no line ending."""
-    nonce = os.urandom(NONCE_SIZE)
-    return base64.b64encode(nonce + AESGCM(key).encrypt(nonce, plaintext, associated_data))
-
-
-def decrypt_line(key: bytes, line: bytes, associated_data: bytes) -> bytes:
-    """Inverse of :func:`encrypt_line`; raise DecryptError for anything else."""
-    try:
-        sealed = binascii.a2b_base64(line, strict_mode=True)  # C speed, unlike b64decode(validate)
-    except (binascii.Error, ValueError) as error:
-        raise DecryptError("frame is not base64") from error
-    if len(sealed) < NONCE_SIZE + TAG_SIZE:
-        raise DecryptError("frame too short to be sealed")
-    try:
-        return AESGCM(key).decrypt(sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], associated_data)
-    except InvalidTag as error:
-        raise DecryptError("frame does not decrypt with this key") from error
-
-
-def sealed_line_length(plaintext_size: int) -> int:
-    """Length of the base64 line that carries a plaintext of ``plaintext_size`` bytes."""
-    return 4 * -(-(NONCE_SIZE + plaintext_size + TAG_SIZE) // 3)
-
-
-class FrameCodec(Protocol):
-    """Turns frames into lines and back, for one side of one connection."""
-
-    def seal(self, frame: dict[str, Any]) -> bytes:
-        """Frame → line with ``\\n``."""
-
-    def decrypt(self, line: bytes) -> bytes:
-        """Line (without ending) → JSON bytes; DecryptError when it is not sealed right."""
-
-    def accept(self, plaintext: bytes) -> dict[str, Any]:
-        """JSON bytes → frame, its ``seq`` checked and removed."""
-
-    def skip(self) -> None:
-        """Count a frame discarded unread (TOO_LARGE)."""
-
-    def unseal(self, line: bytes) -> dict[str, Any]:
-        """Line (without ending) → frame: ``accept(decrypt(line))``."""
-
-
-class PlainCodec:
-    """``crypto=off``: plain JSON lines; an incoming ``seq`` is optional and ignored."""
-
-    def seal(self, frame: dict[str, Any]) -> bytes:
-        """Frame → line with ``\\n``."""
-        return encode_json(frame) + b"\n"
-
-    def decrypt(self, line: bytes) -> bytes:
-        """Nothing to decrypt: the line is the JSON."""
-        return line
-
-    def accept(self, plaintext: bytes) -> dict[str, Any]:
-        """JSON bytes → frame, its ``seq`` removed."""
-        frame = decode_json(plaintext)
-        frame.pop("seq", None)
-        return frame
-
-    def skip(self) -> None:
-        """Nothing to count without ``seq``."""
-
-    def unseal(self, line: bytes) -> dict[str, Any]:
-        """Line (without ending) → frame."""
-        return self.accept(line)
-
-
-class FrameCipher:
-    """``crypto=on``: seals outgoing frames with the next ``seq``; checks 1, 2, 3… on receipt."""
-
-    def __init__(self, key: bytes, *, send_ad: bytes, receive_ad: bytes) -> None:
-        self._key, self._send_ad, self._receive_ad = key, send_ad, receive_ad
-        self.sent_seq = 0
-        self.received_seq = 0
-
-    @classmethod
-    def for_client(cls, password: str, salt: bytes) -> FrameCipher:
-        """The client's side of a connection whose greeting carried ``salt``."""
-        key = derive_key(password, salt)
-        return cls(key, send_ad=CLIENT_TO_SERVER, receive_ad=SERVER_TO_CLIENT)
-
-    @classmethod
-    def for_server(cls, password: str, salt: bytes) -> FrameCipher:
-        """The server's side of a connection whose greeting carried ``salt``."""
-        key = derive_key(password, salt)
-        return cls(key, send_ad=SERVER_TO_CLIENT, receive_ad=CLIENT_TO_SERVER)
-
-    def seal(self, frame: dict[str, Any]) -> bytes:
-        """Frame → encrypted line with ``\\n``, carrying the next outgoing ``seq``."""
-        self.sent_seq += 1
-        plaintext = encode_json({**frame, "seq": self.sent_seq})
-        return encrypt_line(self._key, plaintext, self._send_ad) + b"\n"
-
-    def decrypt(self, line: bytes) -> bytes:
-        """Encrypted line → plaintext JSON bytes (``seq`` not checked yet)."""
-        return decrypt_line(self._key, line, self._receive_ad)
-
-    def accept(self, plaintext: bytes) -> dict[str, Any]:
-        """Plaintext → frame: consumes one ``seq`` step, raises SequenceError on a replay."""
-        self.received_seq += 1
-        frame = decode_json(plaintext)
-        seq = frame.pop("seq", None)
-        if type(seq) is not int or seq != self.received_seq:
-            raise SequenceError(f"expected seq {self.received_seq}, got {seq!r}")
-        return frame
-
-    def skip(self) -> None:
-        """Count a frame that was discarded unread (TOO_LARGE) as one ``seq`` step."""
-        self.received_seq += 1
-
-    def unseal(self, line: bytes) -> dict[str, Any]:
-        """Encrypted line (without ending) → frame, ``seq`` checked and removed."""
-        return self.accept(self.decrypt(line))
 
 
 # --- ADD_LINES chunking ---------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from portal.avantage.bounds import ResponseTooLargeError
+from portal.avantage.cipher import FrameCipher, FrameCodec, PlainCodec, sealed_line_length
 from portal.avantage.errors import (
     ConnectionLostError,
     EncryptionKeyRequiredError,
@@ -32,13 +33,9 @@ from portal.avantage.protocol import (
     PROTOCOL_VERSION,
     CodecError,
     ErrorCode,
-    FrameCipher,
-    FrameCodec,
     Greeting,
-    PlainCodec,
     decode_json,
     parse_greeting,
-    sealed_line_length,
 )
 from portal.avantage.steps import DetailCode, StepLog
 

@@ -20,7 +20,8 @@ from portal.avantage import (
     WrongEncryptionKeyError,
     diagnose,
 )
-from portal.avantage.protocol import ErrorCode, FrameCipher, Greeting, PlainCodec, error_frame
+from portal.avantage.cipher import FrameCipher, PlainCodec
+from portal.avantage.protocol import ErrorCode, Greeting, error_frame
 from tests.avantage.peers import (
     ScriptedServer,
     closed_port,

@@ -12,13 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.avantage import AvantageClient, AvantageError
-from portal.avantage.protocol import (
-    ERR_CRYPTO_LINE,
-    ErrorCode,
-    Greeting,
-    decode_json,
-    sealed_line_length,
-)
+from portal.avantage.cipher import sealed_line_length
+from portal.avantage.protocol import ERR_CRYPTO_LINE, ErrorCode, Greeting, decode_json
 from portal.avantage.simulator import SimulatorConfig, SimulatorServer
 from tests.avantage.peers import ScriptedServer
 from tests.simulator_fixtures import RawConnection, random_credentials

@@ -12,26 +12,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.avantage.protocol import (
+from portal.avantage.cipher import (
     CLIENT_TO_SERVER,
     SERVER_TO_CLIENT,
+    FrameCipher,
+    PlainCodec,
+    derive_key,
+    encrypt_line,
+    sealed_line_length,
+)
+from portal.avantage.protocol import (
     CodecError,
     DecryptError,
-    FrameCipher,
     FrameTooLargeError,
     Greeting,
-    PlainCodec,
     SequenceError,
     chunk_lines,
     decode_json,
-    derive_key,
     encode_json,
-    encrypt_line,
     format_decimal,
     is_decimal_string,
     parse_decimal,
     parse_greeting,
-    sealed_line_length,
 )
 
 SPEC_GREETING = (

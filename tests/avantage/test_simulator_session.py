@@ -11,13 +11,8 @@ import time
 import pytest
 
 from portal.avantage import AuthenticationError
-from portal.avantage.protocol import (
-    CLIENT_TO_SERVER,
-    GREETING_RE,
-    derive_key,
-    encode_json,
-    encrypt_line,
-)
+from portal.avantage.cipher import CLIENT_TO_SERVER, derive_key, encrypt_line
+from portal.avantage.protocol import GREETING_RE, encode_json
 from portal.avantage.simulator.session import TOO_LONG, BoundedLineReader
 from tests.simulator_fixtures import RunningSimulator
 

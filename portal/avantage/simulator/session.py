@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from portal.avantage.cipher import FrameCipher, FrameCodec, PlainCodec, sealed_line_length
 from portal.avantage.protocol import (
     ERR_CRYPTO_LINE,
     PROTOCOL_VERSION,
@@ -17,14 +18,10 @@ from portal.avantage.protocol import (
     CodecError,
     DecryptError,
     ErrorCode,
-    FrameCipher,
-    FrameCodec,
     Greeting,
-    PlainCodec,
     SequenceError,
     error_frame,
     ok_frame,
-    sealed_line_length,
 )
 from portal.avantage.simulator.config import SimulatorConfig
 from portal.avantage.simulator.dataset import Dataset
