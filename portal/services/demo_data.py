@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from portal.avantage.simulator.dataset import Dataset, employee_number
 from portal.models import (
@@ -14,27 +12,23 @@ from portal.models import (
     Activity,
     Company,
     ExpenseKind,
-    ExpenseLine,
     ExpenseType,
-    HourLine,
     HourType,
     Integration,
     Licence,
     PartnerType,
     Project,
     ProjectStatus,
-    Timesheet,
     TimesheetPermission,
     TimesheetStatus,
     Trade,
     User,
     db,
 )
-from portal.models.base import utcnow
 from portal.services import integrations
+from portal.services.demo_sheets import demo_sheet
 from portal.services.timesheets import week_start_of
 
-QUEBEC = ZoneInfo("America/Toronto")
 DEMO_COMPANY = "Construction Bélanger inc."
 #: Every demo login uses this password (printed by ``portal demo-data``).
 DEMO_PASSWORD = "chantier-demo-2026"
@@ -193,7 +187,7 @@ def create_demo_company(today: date, *, avantage_url: str, seed: int = 42) -> De
     weeks = [current - timedelta(weeks=n) for n in range(len(WEEK_STATUSES), 0, -1)]
     for week, status in zip(weeks, WEEK_STATUSES, strict=True):
         for person in people[2:]:
-            _sheet(
+            demo_sheet(
                 company,
                 person,
                 week,
@@ -207,7 +201,7 @@ def create_demo_company(today: date, *, avantage_url: str, seed: int = 42) -> De
     # The current week: a rejected sheet to correct, and drafts in progress.
     for index, person in enumerate(people[4:]):
         status = TimesheetStatus.REJECTED if index == 1 else TimesheetStatus.DRAFT
-        _sheet(
+        demo_sheet(
             company,
             person,
             current,
@@ -237,82 +231,6 @@ def _person(company, first, last, number, email, trade, licence, superadmin, per
     user.set_password(DEMO_PASSWORD)
     db.session.add(user)
     return user
-
-
-def _sheet(
-    company, person, week, status, rng, projects, hour_types, expenses, staff, *, days: int = 5
-) -> None:
-    reviewer, payroll_admin = staff
-    # Someone whose trade the portal lacks yet (FERB) works as a manœuvre until the sync.
-    trade = person.default_trade or db.session.scalar(
-        db.select(Trade).where(Trade.company_id == company.id, Trade.code == "MANOE")
-    )
-    sheet = Timesheet(company=company, employee=person, week_start=week, status=status)
-    project = rng.choice(projects)
-    activities = [
-        a
-        for a in project.activities
-        if a.code in {"01-100", "03-100", "06-100", "16-100", "15-400", "09-900"}
-    ]
-    for offset in range(days):
-        day = week + timedelta(days=offset)
-        activity = rng.choice(activities)
-        sheet.hour_lines.append(
-            HourLine(
-                work_date=day,
-                project=project,
-                activity=activity,
-                trade=trade,
-                hours=Decimal("8.00"),
-            )
-        )
-        if offset == 3 and rng.random() < 0.5:
-            sheet.hour_lines.append(
-                HourLine(
-                    work_date=day,
-                    project=project,
-                    activity=activity,
-                    trade=trade,
-                    hour_type=hour_types["T1.5"],
-                    hours=Decimal(rng.choice(["1.50", "2.00"])),
-                )
-            )
-        if rng.random() < 0.3:
-            sheet.expense_lines.append(
-                ExpenseLine(
-                    work_date=day,
-                    project=project,
-                    activity=activity,
-                    expense_type=expenses["KM"],
-                    quantity=Decimal(rng.randrange(20, 120)),
-                )
-            )
-    if rng.random() < 0.4:
-        sheet.expense_lines.append(
-            ExpenseLine(
-                work_date=week,
-                project=project,
-                activity=activities[0],
-                expense_type=expenses["REPAS"],
-                amount=Decimal("17.50"),
-            )
-        )
-    # Friday 16:00 in Québec the sheet is submitted, reviewed on Monday, frozen on Tuesday;
-    # never later than now.
-    friday = datetime.combine(week + timedelta(days=4), time(16), QUEBEC).astimezone(UTC)
-
-    def at(days: int) -> datetime:
-        return min(friday + timedelta(days=days), utcnow())
-
-    if status != TimesheetStatus.DRAFT:
-        sheet.submitted_at = at(0)
-    if status in {TimesheetStatus.VALIDATED, TimesheetStatus.FROZEN, TimesheetStatus.REJECTED}:
-        sheet.reviewed_at, sheet.reviewed_by = at(3), reviewer
-    if status == TimesheetStatus.REJECTED:
-        sheet.rejection_reason = "Il manque les heures du mercredi; corrige et soumets de nouveau."
-    if status == TimesheetStatus.FROZEN:
-        sheet.frozen_at, sheet.frozen_by = at(4), payroll_admin
-    db.session.add(sheet)
 
 
 def logins_of(company: Company) -> list[DemoLogin]:
