@@ -15,16 +15,20 @@ from portal.models import (
     BatchStatus,
     ExportBatch,
     LinkMethod,
-    PartnerType,
     RecordLink,
     RemoteRecord,
     SyncSection,
 )
 from portal.models.base import utcnow
 from portal.services import integrations
+from tests.integrations import conftest as integration_fixtures
 
 DEVELOPER_TEXT = ("PORTAL_EGRESS_IP", "portail-", "normalisé", "tcp://:", "AVTCP", "crypto=on")
 LANGUAGES = ["fr_CA", "en_CA"]
+
+
+#: The integration screens' fixtures: a signed-in Superadmin and an Avantage integration.
+superadmin, integration = integration_fixtures.superadmin, integration_fixtures.integration
 
 
 def _page(client, url: str, locale: str, *, fragment: bool = False) -> str:
@@ -37,20 +41,6 @@ def _page(client, url: str, locale: str, *, fragment: bool = False) -> str:
     for developer in DEVELOPER_TEXT:
         assert developer not in text
     return text
-
-
-@pytest.fixture
-def superadmin(make_user, auth):
-    return auth.login(make_user("superadmin"))
-
-
-@pytest.fixture
-def integration(superadmin):
-    integration = integrations.create_integration(
-        superadmin.company_id, superadmin, "AVANTAGE", PartnerType.AVANTAGE.value
-    )
-    db.session.commit()
-    return integration
 
 
 @pytest.mark.parametrize("locale", LANGUAGES)
