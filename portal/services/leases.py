@@ -86,13 +86,11 @@ class Lease:
         """The condition that this execution still holds the row, for a final UPDATE."""
         return self.model.__table__.c.lease_owner == self.owner
 
-    def release_values(self) -> dict:
-        """The columns a final UPDATE clears with the lease."""
-        return {"lease_owner": None, "lease_expires_at": None}
-
     def release(self, **values) -> bool:
         """Give the lease back (with ``values``, e.g. a retry's state) if still held."""
-        released = self._update(self.held_where(), **self.release_values(), **values)
+        released = self._update(
+            self.held_where(), lease_owner=None, lease_expires_at=None, **values
+        )
         db.session.commit()
         return released
 
