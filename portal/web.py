@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
 from flask import Flask, current_app, has_request_context, render_template, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_htmx import make_response
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 
-from portal import jobs, session_lifetime
+from portal import formatting, i18n, jobs, session_lifetime
 from portal.errors import NotFoundError, PermissionDeniedError, PortalError
 from portal.extensions import db, htmx, login_manager
 from portal.models import User
@@ -204,11 +203,9 @@ def init_app(app: Flask) -> None:
         )
 
     app.jinja_env.globals.update(get_locale=get_locale, queue_pickup=jobs.pickup)
+    i18n.init_app(app)
     app.jinja_env.filters.update(
-        local_datetime=local_datetime,
-        day=format_day,
-        hours=format_hours,
-        money=format_money,
+        formatting.FILTERS,
         tojson_attr=lambda value: json.dumps(value, ensure_ascii=False),
         seconds_until=seconds_until,
         seconds_since=seconds_since,
@@ -227,20 +224,3 @@ def seconds_until(value: datetime | None) -> int:
     if value is None:
         return 0
     return max(0, math.ceil((value - utcnow()).total_seconds()))
-
-
-def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
-    """A stored UTC time shown in ``BABEL_DEFAULT_TIMEZONE`` (America/Toronto)."""
-    return "—" if value is None else format_datetime(value, fmt)
-
-
-def format_day(value: date | None, fmt: str = "medium") -> str:
-    return "—" if value is None else format_date(value, fmt)
-
-
-def format_hours(value: Decimal | None) -> str:
-    return "" if value is None else format_decimal(value, format="#,##0.00")
-
-
-def format_money(value: Decimal | None) -> str:
-    return "" if value is None else format_decimal(value, format="#,##0.00") + " $"

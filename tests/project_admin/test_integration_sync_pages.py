@@ -10,6 +10,8 @@ from decimal import Decimal
 import pytest
 
 from portal.extensions import db
+from portal.formatting import hours as format_hours
+from portal.formatting import local_datetime
 from portal.models import (
     Activity,
     RecordLink,
@@ -18,7 +20,6 @@ from portal.models import (
     SyncSection,
     TimesheetStatus,
 )
-from portal.web import format_hours, local_datetime
 from tests.fixtures.queue import work
 
 HTMX = {"HX-Request": "true"}
