@@ -4,7 +4,6 @@ Type d'heures and Dépenses et primes, and Tout synchroniser (every section in t
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_htmx import make_response
 from flask_login import current_user, login_required
 
@@ -15,8 +14,9 @@ from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
 from portal.blueprints.runs import STOP_POLLING, render_progress
 from portal.errors import PortalError
 from portal.extensions import db, htmx
+from portal.i18n import gettext as _
 from portal.models import SyncRun, SyncSection
-from portal.services import catalog, console, integrations, matching, runs, sync_chain
+from portal.services import catalog, console, integrations, matching, run_summary, runs, sync_chain
 from portal.web import toast
 
 bp = Blueprint(
@@ -216,18 +216,8 @@ def sync_chain_order() -> str:
 
 def _chain_toast(chain: list[SyncRun]) -> dict:
     """The toast that ends a chain: all done, or where it stopped."""
-    broken = sync_chain.broken_link(chain)
-    if broken is None:
-        return toast(
-            _("Tout synchroniser est terminé : les %(n)d sections sont à jour.", n=len(chain))
-        )
-    return toast(
-        _(
-            "Tout synchroniser s'est arrêté : la synchronisation « %(section)s » n'a pas abouti.",
-            section=broken.section.label,
-        ),
-        "error",
-    )
+    level = "success" if sync_chain.broken_link(chain) is None else "error"
+    return toast(run_summary.chain_status_text(chain), level)
 
 
 @bp.get("/tout")
@@ -245,6 +235,10 @@ def chain(integration_id: int):
         integration=integration,
         chain=runs_of_chain,
         sections=SECTIONS,
+        # A poll tells what the live region says; the first load of the region does not
+        # speak (its text is the page's own, not news).
+        announce=request.args.get("poll") == "1"
+        and request.args.get("said") != run_summary.chain_status_key(runs_of_chain),
     )
     over = not any(run.status.active for run in runs_of_chain)
     if request.args.get("poll") == "1" and runs_of_chain and over:
@@ -273,5 +267,8 @@ def start_all(integration_id: int):
     if not htmx:
         return redirect(url_for("company_sync.chain", integration_id=integration_id), 303)
     return render_template(
-        "company_sync/_chain_progress.html", integration=integration, chain=runs_of_chain
+        "company_sync/_chain_progress.html",
+        integration=integration,
+        chain=runs_of_chain,
+        announce=True,
     )

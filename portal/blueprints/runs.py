@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_htmx import make_response
 from flask_login import current_user, login_required
 
 from portal import jobs
 from portal.blueprints.access import superadmin_required
 from portal.models import RunStatus, SyncRun
-from portal.services import runs
+from portal.services import run_notes, run_summary, runs
 from portal.web import toast
 
 bp = Blueprint("runs", __name__, url_prefix="/synchro/executions")
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    """A run's counts and details read the same on every page that shows a run."""
+    state.app.jinja_env.globals.update(run_summary=run_summary, run_notes=run_notes)
+
 
 #: htmx stops polling when a response has this status.
 STOP_POLLING = 286
@@ -22,38 +28,10 @@ STOP_POLLING = 286
 
 def summary_toast(run: SyncRun) -> dict:
     """The toast that ends a run: its summary, or what went wrong."""
-    section = run.section.label
     if run.status == RunStatus.SUCCEEDED:
-        if run.preview:
-            message = _(
-                "Aperçu %(section)s : %(c)d à créer, %(l)d à lier, %(u)d à mettre à "
-                "jour, %(w)d avertissement(s). Rien n'a été écrit.",
-                section=section,
-                c=run.created,
-                l=run.linked,
-                u=run.updated,
-                w=run.warnings,
-            )
-        else:
-            message = _(
-                "Synchronisation %(section)s terminée : %(c)d créé(s), %(l)d lié(s), "
-                "%(u)d mis à jour, %(n)d inchangé(s), %(w)d avertissement(s).",
-                section=section,
-                c=run.created,
-                l=run.linked,
-                u=run.updated,
-                n=run.unchanged,
-                w=run.warnings,
-            )
-        return toast(message, "warning" if run.warnings else "success")
+        return toast(run_summary.status_text(run), "warning" if run.warnings else "success")
     if run.status == RunStatus.CANCELLED:
-        return toast(
-            _(
-                "Synchronisation %(section)s annulée; ce qui a été enregistré est conservé.",
-                section=section,
-            ),
-            "warning",
-        )
+        return toast(run_summary.status_text(run), "warning")
     lang = get_locale().language
     error = run.error or {}
     return toast(
@@ -65,7 +43,8 @@ def summary_toast(run: SyncRun) -> dict:
 
 def render_progress(run: SyncRun, *, polling: bool):
     """The progress partial; when a polled run has ended: status 286 and the summary toast."""
-    body = render_template("partials/run_progress.html", run=run)
+    announce = request.args.get("said") != run_summary.status_key(run)
+    body = render_template("partials/run_progress.html", run=run, announce=announce)
     if polling and not run.status.active:
         # The toast, and an event the section's console and history refresh on.
         return make_response(
@@ -89,3 +68,47 @@ def cancel(run_id: int):
     run = runs.get_run(current_user.company_id, run_id)
     jobs.cancel_sync(run, current_user)
     return render_progress(run, polling=True)
+
+
+def _section_url(run: SyncRun) -> str:
+    """The page of the run's section (a company section, or a project's)."""
+    from portal.blueprints import company_sync
+    from portal.blueprints.project_admin import integration
+
+    if run.project_id is not None:
+        slugs = {section: slug for slug, section in integration.SECTIONS.items()}
+        return url_for(
+            "project_admin.sync_section",
+            project_id=run.project_id,
+            integration_id=run.integration_id,
+            slug=slugs[run.section],
+        )
+    slugs = {section: slug for slug, section in company_sync.SECTIONS.items()}
+    return url_for(
+        "company_sync.section", integration_id=run.integration_id, slug=slugs[run.section]
+    )
+
+
+@bp.get("/<int:run_id>/details")
+@login_required
+@superadmin_required
+def details(run_id: int):
+    """One run of the history: its counts, duration, error, and its details with their CSV."""
+    run = jobs.refresh(runs.get_run(current_user.company_id, run_id))
+    return render_template("runs/details.html", run=run, section_url=_section_url(run))
+
+
+@bp.get("/<int:run_id>/details.csv")
+@login_required
+@superadmin_required
+def details_csv(run_id: int):
+    """Every stored note of the run, streamed: rows are read from the database a chunk at a
+    time while they are sent. French uses « ; » between cells, as its spreadsheets expect."""
+    run = runs.get_run(current_user.company_id, run_id)
+    delimiter = ";" if get_locale().language == "fr" else ","
+    filename = f"synchronisation-{run.section.value}-{run.id}.csv"
+    return Response(
+        stream_with_context(run_notes.csv_lines(run, delimiter)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

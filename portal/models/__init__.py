@@ -19,6 +19,7 @@ from portal.models.sync import (
     RemoteRecord,
     RunStatus,
     SyncRun,
+    SyncRunNote,
     SyncSection,
 )
 from portal.models.timesheet import ExpenseLine, HourLine, Timesheet
@@ -49,6 +50,7 @@ __all__ = [
     "RemoteRecord",
     "RunStatus",
     "SyncRun",
+    "SyncRunNote",
     "SyncSection",
     "Timesheet",
     "TimesheetPermission",

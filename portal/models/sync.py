@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.i18n import lazy_gettext as _l
 from portal.models.base import LeaseMixin, TenantMixin, TimestampMixin, UTCDateTime, db, utcnow
 from portal.models.enums import LabelledEnum, enum_column
 
@@ -187,8 +187,9 @@ class SyncRun(TenantMixin, LeaseMixin, db.Model):
     unchanged: Mapped[int] = mapped_column(default=0)
     removed: Mapped[int] = mapped_column(default=0)
     warnings: Mapped[int] = mapped_column(default=0)
-    #: The first warnings and, for a preview, what would change: [{"action", "key", "label"}].
-    notes: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: How many notes the run took (its ``SyncRunNote`` rows; past the store's bound, only
+    #: counted): warnings, records removed from Avantage and, for a preview, what would change.
+    notes_total: Mapped[int] = mapped_column(default=0, server_default="0")
     #: The client's typed error, in both languages (never a secret).
     error: Mapped[dict | None] = mapped_column(sa.JSON)
 
@@ -202,3 +203,19 @@ class SyncRun(TenantMixin, LeaseMixin, db.Model):
             return None
         end = self.finished_at or utcnow()
         return (end - self.started_at).total_seconds()
+
+
+class SyncRunNote(TenantMixin, db.Model):
+    """One line of a run's details: a warning, a record removed from Avantage or, in a
+    preview, what would be created, linked or updated. Written in bulk, page by page."""
+
+    __table_args__ = (sa.UniqueConstraint("run_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("sync_run.id", ondelete="CASCADE"))
+    #: The note's rank in its run (0, 1, …): the page and the CSV list them in this order.
+    position: Mapped[int]
+    #: created | linked | updated | warning | removed
+    action: Mapped[str] = mapped_column(sa.String(20))
+    key: Mapped[str] = mapped_column(sa.String(120))
+    label: Mapped[str] = mapped_column(sa.Text)

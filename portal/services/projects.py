@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 
 from portal.errors import NotFoundError, ValidationError
+from portal.i18n import gettext as _
 from portal.models import (
     Activity,
     HourLine,
@@ -75,6 +75,11 @@ def get_activity(company_id: int, activity_id: int, project: Project | None = No
     return activity
 
 
+def is_filtered(search: str, status: ProjectStatus | None) -> bool:
+    """Whether ``list_projects`` gets a filter that can hide projects (spaces are none)."""
+    return bool(clean(search)) or status is not None
+
+
 def list_projects(
     company_id: int,
     *,
@@ -83,7 +88,7 @@ def list_projects(
     page: int = 1,
     per_page: int = 25,
 ) -> Pagination:
-    """Projects of the company, filtered and paginated, by number."""
+    """Projects of the company, filtered and paginated, by number then name (collated)."""
     query = db.select(Project).where(Project.company_id == company_id)
     term = clean(search)[:MAX_SEARCH_LENGTH].lower()
     if term:
@@ -97,7 +102,10 @@ def list_projects(
         query = query.where(Project.status == status)
     page = min(max(page, 1), MAX_PAGE)
     return db.paginate(
-        query.order_by(Project.number, Project.id), page=page, per_page=per_page, error_out=False
+        query.order_by(Project.label_sort, Project.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
     )
 
 
@@ -123,7 +131,7 @@ def active_projects(company_id: int) -> list[Project]:
         db.session.scalars(
             db.select(Project)
             .where(Project.company_id == company_id, Project.status == ProjectStatus.ACTIVE)
-            .order_by(Project.number)
+            .order_by(Project.label_sort, Project.id)
         )
     )
 

@@ -14,9 +14,6 @@ from portal.models.base import get_in_company, utcnow
 from portal.services import audit, leases, run_messages
 from portal.services.leases import Lease, LeaseLostError
 
-#: How many notes (warnings, preview lines) a run keeps.
-MAX_NOTES = 500
-
 
 class SyncCancelledError(Exception):
     """Raised between pages when someone clicked Annuler."""
@@ -152,11 +149,6 @@ def check_cancelled(run: SyncRun) -> None:
     cancel = db.session.scalar(db.select(SyncRun.cancel_requested).where(SyncRun.id == run.id))
     if cancel:
         raise SyncCancelledError()
-
-
-def add_note(run: SyncRun, action: str, key: str, label: str) -> None:
-    if len(run.notes) < MAX_NOTES:
-        run.notes = [*run.notes, {"action": action, "key": key, "label": label}]
 
 
 def _end(run: SyncRun, status: RunStatus, *where, lease: Lease | None = None, **values) -> bool:

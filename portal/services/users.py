@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 
 from portal.errors import NotFoundError, PermissionDeniedError, ValidationError
+from portal.i18n import gettext as _
 from portal.models import Licence, TimesheetPermission, Trade, User, db
 from portal.models.base import get_in_company
 from portal.services import audit, user_emails, user_rights
 from portal.services.fields import required_text
+from portal.services.folding import fold, folded
 from portal.services.text import clean, normalise_employee_number
 
 #: The shortest password a person may choose.
@@ -23,6 +25,10 @@ MAX_PASSWORD_LENGTH = 200
 MAX_PAGE = 100_000
 #: Longer searches match nothing useful; the cut keeps the LIKE pattern small.
 MAX_SEARCH_LENGTH = 100
+#: A search matches its first words only (each one adds a condition to the query).
+MAX_SEARCH_WORDS = 5
+#: What separates the words of a search.
+_SEPARATORS = re.compile(r"[\s,()]+")
 
 
 @dataclass
@@ -59,6 +65,27 @@ def get_editable_user(company_id: int, actor: User, user_id: int) -> User:
     return user
 
 
+def matching_words(words: list[str]) -> sa.ColumnElement:
+    """Every word in the first or last name, the e-mail or the number, in any order and
+    accents aside: « Josée Tremblay », « tremblay josee » and « Tremblay » all find her."""
+    columns = (
+        folded(User.first_name),
+        folded(User.last_name),
+        sa.func.lower(User.email),
+        sa.func.lower(User.employee_number),
+    )
+    return sa.and_(
+        *(sa.or_(*(column.contains(word, autoescape=True) for column in columns)) for word in words)
+    )
+
+
+def search_words(search: str) -> list[str]:
+    """The words of a search as :func:`matching_words` compares them (bounded, folded); a
+    picker's own label, « Tremblay, Josée (0042) », finds her again."""
+    words = _SEPARATORS.split(fold(clean(search)[:MAX_SEARCH_LENGTH]))
+    return [word for word in words if word][:MAX_SEARCH_WORDS]
+
+
 def list_users(
     company_id: int,
     *,
@@ -69,30 +96,18 @@ def list_users(
     page: int = 1,
     per_page: int = 25,
 ) -> Pagination:
-    """Employees of the company, filtered and paginated, by last then first name."""
+    """Employees of the company, filtered and paginated, by last then first name (collated)."""
     query = db.select(User).where(User.company_id == company_id)
-    term = clean(search)[:MAX_SEARCH_LENGTH].lower()
-    if term:
-        query = query.where(
-            sa.or_(
-                *(
-                    sa.func.lower(column).contains(term, autoescape=True)
-                    for column in (
-                        User.first_name,
-                        User.last_name,
-                        User.email,
-                        User.employee_number,
-                    )
-                )
-            )
-        )
+    words = search_words(search)
+    if words:
+        query = query.where(matching_words(words))
     if licence is not None:
         query = query.where(User.licence == licence)
     if active is not None:
         query = query.where(User.active.is_(active))
     if placeholder_only:
         query = query.where(User.email_is_placeholder.is_(True))
-    query = query.order_by(User.last_name, User.first_name, User.id)
+    query = query.order_by(User.name_sort, User.id)
     page = min(max(page, 1), MAX_PAGE)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 

@@ -18,7 +18,7 @@ from portal.models import (
     SyncSection,
     TimesheetStatus,
 )
-from portal.services import projects
+from portal.services import projects, run_notes
 from portal.services.sync import budget
 
 ACTIVITIES, BUDGET = SyncSection.ACTIVITIES, SyncSection.BUDGET
@@ -84,7 +84,7 @@ def test_a_code_the_project_already_has_is_never_created_twice(linked, project, 
     run = sync_now(linked.integration, ACTIVITIES, project=project)
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert (run.created, run.warnings) == (0, 1)
-    assert "03-100 existe déjà" in run.notes[0]["label"]
+    assert "03-100 existe déjà" in run_notes.shown_notes(run)[0].label
     assert sorted(activities(project)) == sorted(CODES)
 
 
@@ -106,8 +106,9 @@ def test_preview_decides_but_writes_nothing(linked, project, sync_now):
     run = sync_now(linked.integration, ACTIVITIES, project=project, preview=True)
     assert run.status == RunStatus.SUCCEEDED and run.created == 8
     assert (count(Activity), count(RecordLink), count(RemoteRecord)) == before
-    assert {note["action"] for note in run.notes} == {"created"}
-    assert "03-100 — Coffrage" in [note["label"] for note in run.notes]
+    notes = run_notes.shown_notes(run)
+    assert {note.action for note in notes} == {"created"}
+    assert "03-100 — Coffrage" in [note.label for note in notes]
 
 
 def test_a_removed_activity_is_marked_after_a_full_run_and_never_deleted(
@@ -188,7 +189,7 @@ def test_budget_figures_and_variance_are_decimal(linked, project, sync_now, ente
 def test_budget_before_the_activities_warns_and_still_keeps_the_rows(linked, project, sync_now):
     run = sync_now(linked.integration, BUDGET, project=project)
     assert run.status == RunStatus.SUCCEEDED and run.warnings == 8
-    assert "synchronisez d'abord les activités" in run.notes[0]["label"]
+    assert "synchronisez d'abord les activités" in run_notes.shown_notes(run)[0].label
     view = budget.project_budget(project.company_id, project)
     assert sorted(line.code for line in view.unmatched.values()) == sorted(CODES)
     assert view.totals.budget_hours > 0

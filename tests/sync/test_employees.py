@@ -15,6 +15,7 @@ from portal.models import (
     Trade,
     User,
 )
+from portal.services import run_notes
 
 EMPLOYEES = SyncSection.EMPLOYEES
 
@@ -96,7 +97,7 @@ def test_preview_decides_but_writes_nothing(connect, sync_now, make_simulator, p
     assert run.status == RunStatus.SUCCEEDED and run.preview
     assert run.linked == 3 and run.created > 0
     assert _table_counts() == before
-    assert {note["action"] for note in run.notes} >= {"created", "linked"}
+    assert {note.action for note in run_notes.shown_notes(run)} >= {"created", "linked"}
     real = sync_now(integration, EMPLOYEES)
     assert (real.created, real.linked) == (run.created, run.linked)
 

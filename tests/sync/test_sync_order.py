@@ -14,7 +14,7 @@ import pytest
 from portal import jobs
 from portal.extensions import db
 from portal.models import Project, RecordLink, RunStatus, SyncSection, Trade, User
-from portal.services import console, matching, project_links
+from portal.services import console, matching, project_links, run_notes
 from tests.fixtures.factories import connect_avantage
 from tests.fixtures.queue import work
 
@@ -167,7 +167,8 @@ def test_metiers_gives_the_waiting_employees_their_trade_counted_once(start, sup
 
     preview = _sync(integration, T, superadmin, preview=True)
     assert preview.updated == len(waiting)
-    resolved = [note["label"] for note in preview.notes if "métier habituel" in note["label"]]
+    notes = run_notes.shown_notes(preview)
+    resolved = [note.label for note in notes if "métier habituel" in note.label]
     assert len(resolved) == len(waiting)
     assert len(_waiting(integration.company_id)) == len(waiting)  # a preview writes nothing
 

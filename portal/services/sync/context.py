@@ -60,6 +60,8 @@ class SyncContext:
     new_links: list[dict[str, Any]] = field(default_factory=list)
     new_records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     changed_records: list[dict[str, Any]] = field(default_factory=list)
+    #: The page's notes (``run_notes.add_note``), written with it, in a preview too.
+    new_notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def preview(self) -> bool:

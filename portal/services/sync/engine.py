@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from portal.avantage import AvantageClient
 from portal.models import RecordLink, RemoteRecord, SyncRun, SyncSection, db
 from portal.models.base import utcnow
-from portal.services import runs
+from portal.services import run_notes, runs
 from portal.services.leases import Lease
 from portal.services.sync.context import CachedRecord, Decision, LinkRow, SyncContext
 
@@ -135,7 +135,7 @@ def _count(ctx: SyncContext, key: str, decision: Decision) -> None:
     run.updated += len(decision.resolves)
     if run.preview:
         for label in decision.resolves:
-            runs.add_note(run, "updated", key, label)
+            run_notes.add_note(run, ctx.new_notes, "updated", key, label)
     if decision.outcome in ("unchanged", "updated", "skipped") and ctx.linked_during_run(key):
         return  # counted as created or linked by an earlier attempt of this run
     if decision.outcome in ("created", "linked", "updated", "unchanged"):
@@ -144,9 +144,9 @@ def _count(ctx: SyncContext, key: str, decision: Decision) -> None:
         run.unchanged += 1
     if decision.warning:
         run.warnings += 1
-        runs.add_note(run, "warning", key, decision.warning)
+        run_notes.add_note(run, ctx.new_notes, "warning", key, decision.warning)
     elif run.preview and decision.outcome in ("created", "linked", "updated"):
-        runs.add_note(run, decision.outcome, key, decision.label)
+        run_notes.add_note(run, ctx.new_notes, decision.outcome, key, decision.label)
 
 
 def run_section(
@@ -160,7 +160,8 @@ def run_section(
     """List the section's entity page by page; commit each page; stop if cancelled, or if
     another job took the run (``lease`` lost).
 
-    A preview decides exactly as a real run does but writes only the run's own row.
+    A preview decides exactly as a real run does but writes only the run's own row and its
+    notes.
     """
     session = db.session()
     # Page commits must not expire the objects held for matching: reloading them one by one
@@ -182,6 +183,11 @@ def _run_pages(
     seen: set[str] = set()
     run.done = 0
     run.updated = run.unchanged = 0
+    if run.preview:
+        # A preview wrote nothing: a new attempt decides every record again, so what an
+        # earlier one counted and noted would be counted twice.
+        run.created = run.linked = run.warnings = 0
+        run_notes.clear_notes(run)
     pages = client.list_pages(
         run.section.value, project=scope or None, since=run.since, limit=page_size
     )
@@ -201,12 +207,14 @@ def _run_pages(
         if not run.preview:
             sync.after_page(ctx)
             _write_page(ctx)
+        run_notes.write_notes(ctx.new_notes)
         run.done += len(page.items)
         runs.report_progress(run, total=page.total)
         db.session.commit()
         runs.check_cancelled(run)
     if run.full and not run.preview:
         run.removed = _mark_removed(ctx, seen, started)
+        run_notes.write_notes(ctx.new_notes)
     db.session.commit()
 
 
@@ -242,5 +250,5 @@ def _mark_removed(ctx: SyncContext, seen: set[str], now) -> int:
                 or " ".join(filter(None, (data.get("first_name"), data.get("last_name"))))
                 or key
             )
-            runs.add_note(ctx.run, "removed", key, f"{key.strip()} — {label}")
+            run_notes.add_note(ctx.run, ctx.new_notes, "removed", key, f"{key.strip()} — {label}")
     return removed_linked

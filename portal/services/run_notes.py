@@ -1,0 +1,143 @@
+"""A run's details: its notes (warnings, records removed from Avantage, what a preview would
+change), stored in bulk page by page up to a bound, listed on its page and streamed as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+
+from portal.i18n import gettext as _
+from portal.models import SyncRun, SyncRunNote, db
+
+#: How many notes (details) a run's page lists; the CSV has every stored one.
+SHOWN_NOTES = 500
+#: How many notes a run stores: past it they are only counted (``notes_total``), and the
+#: CSV says where it stops. A preview of 100,000 records stays a bounded table.
+MAX_STORED_NOTES = 100_000
+#: Notes read per query while the CSV streams.
+NOTES_CHUNK = 1_000
+
+
+def add_note(run: SyncRun, pending: list[dict], action: str, key: str, label: str) -> None:
+    """Count a note and, within the bound, queue its row in ``pending`` (see write_notes)."""
+    if run.notes_total < MAX_STORED_NOTES:
+        pending.append(
+            {
+                "company_id": run.company_id,
+                "run_id": run.id,
+                "position": run.notes_total,
+                "action": action,
+                "key": key[:120],
+                "label": label,
+            }
+        )
+    run.notes_total += 1
+
+
+def write_notes(pending: list[dict]) -> None:
+    """Insert the queued notes with one statement (the caller commits with its page)."""
+    if pending:
+        db.session.execute(SyncRunNote.__table__.insert(), pending)
+        pending.clear()
+
+
+def clear_notes(run: SyncRun) -> None:
+    """Forget the notes of an earlier attempt (a preview decides every record again)."""
+    db.session.execute(sa.delete(SyncRunNote).where(SyncRunNote.run_id == run.id))
+    run.notes_total = 0
+
+
+def shown_notes(run: SyncRun, limit: int | None = None) -> list[SyncRunNote]:
+    """The first ``limit`` (``SHOWN_NOTES``) notes of the run, in the order they were taken."""
+    return list(
+        db.session.scalars(
+            sa.select(SyncRunNote)
+            .where(SyncRunNote.run_id == run.id, SyncRunNote.company_id == run.company_id)
+            .order_by(SyncRunNote.position)
+            .limit(limit or SHOWN_NOTES)
+        )
+    )
+
+
+def stored_notes(run: SyncRun) -> Iterator[Row]:
+    """Every stored note of the run as (position, action, key, label) rows, read
+    ``NOTES_CHUNK`` at a time (keyset on the position: memory stays flat however long)."""
+    after, chunk = -1, NOTES_CHUNK
+    while True:
+        rows = db.session.execute(
+            sa.select(SyncRunNote.position, SyncRunNote.action, SyncRunNote.key, SyncRunNote.label)
+            .where(
+                SyncRunNote.run_id == run.id,
+                SyncRunNote.company_id == run.company_id,
+                SyncRunNote.position > after,
+            )
+            .order_by(SyncRunNote.position)
+            .limit(chunk)
+        ).all()
+        yield from rows
+        if len(rows) < chunk:
+            return
+        after = rows[-1].position
+
+
+def stored_count(run: SyncRun) -> int:
+    """How many of the run's notes are stored (the rest, past the bound, only counted)."""
+    return min(run.notes_total, MAX_STORED_NOTES)
+
+
+#: What a spreadsheet would run as a formula: such a cell gets a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def action_label(run: SyncRun, action: str) -> str:
+    """A note's kind as its badge says it (« serait créé » in a preview, « créé » otherwise)."""
+    labels = {
+        "created": (_("créé"), _("serait créé")),
+        "linked": (_("lié"), _("serait lié")),
+        "updated": (_("mis à jour"), _("serait mis à jour")),
+        "removed": (_("retiré d'Avantage"), _("serait retiré d'Avantage")),
+        "warning": (_("avertissement"), _("avertissement")),
+    }
+    done, would = labels.get(action, (action, action))
+    return would if run.preview else done
+
+
+def csv_lines(run: SyncRun, delimiter: str = ",") -> Iterator[str]:
+    """The run's details as CSV text, a chunk of rows at a time: UTF-8 with its BOM (Excel
+    then reads the accents), a header, every stored note, and a last line saying where the
+    list stops when the run took more notes than it stores."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow([_("Résultat"), _("Clé dans Avantage"), _("Détail")])
+    yield "\ufeff" + flush()
+    for count, note in enumerate(stored_notes(run), start=1):
+        writer.writerow([action_label(run, note.action), _cell(note.key), _cell(note.label)])
+        if count % NOTES_CHUNK == 0:
+            yield flush()
+    if run.notes_total > stored_count(run):
+        writer.writerow(
+            [
+                _(
+                    "Liste arrêtée aux %(stored)d premiers sur %(total)d : le portail n'en "
+                    "conserve pas plus par synchronisation.",
+                    stored=stored_count(run),
+                    total=run.notes_total,
+                )
+            ]
+        )
+    yield flush()
