@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +12,8 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from portal.extensions import db
+from portal.formatting import sort_key_text
+from portal.models.company import name_sort_of
 from tests.fixtures.database import separate_app
 
 
@@ -52,3 +55,75 @@ def test_upgrade_builds_the_models_schema_and_downgrade_undoes_it(empty_database
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         assert _differences(app) == []
+
+
+def test_people_and_projects_already_there_get_their_sort_keys(empty_database_url, tmp_path):
+    """The sort-key migration fills the keys of existing rows the way the models compute them."""
+    config = {
+        "SQLALCHEMY_DATABASE_URI": empty_database_url,
+        "SECRET_KEY": "x",
+        "INSTANCE_PATH": str(tmp_path),
+    }
+    now = datetime.now(UTC)
+    people = [("Marc", "Boucher"), ("Julie", "Bédard"), ("Luc", "Éthier"), ("Nadia", "lavoie")]
+    with separate_app(config) as app:
+        upgrade(revision=f"{SORT_KEYS}-1")  # the schema before the sort keys
+        stamps = {"created_at": now, "updated_at": now}
+        with db.engine.begin() as connection:
+            connection.execute(
+                _table("company", "id", "name", *stamps), {"id": 1, "name": "C", **stamps}
+            )
+            connection.execute(
+                _table("user", *USER_COLUMNS, *stamps),
+                [
+                    {
+                        **stamps,
+                        "company_id": 1,
+                        "email": f"p{n}@exemple.ca",
+                        "email_is_placeholder": False,
+                        "first_name": first,
+                        "last_name": last,
+                        "licence": "none",
+                        "is_superadmin": False,
+                        "timesheet_permission": "limited",
+                        "active": True,
+                        "login_token": f"token-{n}",
+                    }
+                    for n, (first, last) in enumerate(people)
+                ],
+            )
+            connection.execute(
+                _table("project", "company_id", "number", "name", "status", *stamps),
+                {"company_id": 1, "number": "ex-900", "name": "Entrepôt", "status": "active"}
+                | stamps,
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            keys = connection.execute(
+                sa.text('SELECT first_name, last_name, name_sort FROM "user"')
+            )
+            assert all(key == name_sort_of(first, last) for first, last, key in keys)
+            label = connection.execute(sa.text("SELECT label_sort FROM project")).scalar_one()
+            assert label == sort_key_text("ex-900 Entrepôt")
+        assert _differences(app) == []
+
+
+#: The migration that adds User.name_sort and Project.label_sort.
+SORT_KEYS = "c3d1f0a7b9e2"
+#: The columns of "user" an insert must give before the sort keys (no server defaults).
+USER_COLUMNS = (
+    "company_id",
+    "email",
+    "email_is_placeholder",
+    "first_name",
+    "last_name",
+    "licence",
+    "is_superadmin",
+    "timesheet_permission",
+    "active",
+    "login_token",
+)
+
+
+def _table(name: str, *columns: str) -> sa.Insert:
+    return sa.insert(sa.table(name, *map(sa.column, columns)))

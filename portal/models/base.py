@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from portal.extensions import db
+from portal.formatting import SORT_KEY_LENGTH
 
 
 def utcnow() -> datetime:
@@ -46,6 +47,12 @@ Quantity = sa.Numeric(12, 2)
 
 ZERO = Decimal("0.00")
 
+#: A stored sort key (``formatting.sort_key_text``): hex text that must compare byte by byte,
+#: so PostgreSQL gets the "C" collation (SQLite compares bytes already and knows no "C").
+SortKey = sa.String(SORT_KEY_LENGTH).with_variant(
+    sa.String(SORT_KEY_LENGTH, collation="C"), "postgresql"
+)
+
 #: The largest id an Integer primary key holds: a larger one (from a URL or a form) is
 #: simply not found, never sent to the database (PostgreSQL would refuse it with an error).
 MAX_ID = 2**31 - 1
@@ -81,6 +88,7 @@ __all__ = [
     "Hours",
     "Money",
     "Quantity",
+    "SortKey",
     "TenantMixin",
     "TimestampMixin",
     "UTCDateTime",

@@ -7,14 +7,26 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.models.base import TenantMixin, TimestampMixin, UTCDateTime, db
+from portal.formatting import sort_key_text
+from portal.models.base import SortKey, TenantMixin, TimestampMixin, UTCDateTime, db
 from portal.models.enums import Licence, TimesheetPermission, enum_column
 
 #: Domain of the e-mail given to employees created without one (RFC 2606 reserves .invalid).
 PLACEHOLDER_EMAIL_DOMAIN = "sans-courriel.invalid"
+
+
+def name_sort_of(first_name: str | None, last_name: str | None) -> str:
+    """Where a person sorts: by last then first name, as a Québec reader orders them."""
+    return sort_key_text(f"{last_name or ''} {first_name or ''}")
+
+
+def _inserted_name_sort(context) -> str:
+    """The key of a row inserted without the ORM (the employee sync's bulk insert)."""
+    row = context.get_current_parameters()
+    return name_sort_of(row.get("first_name"), row.get("last_name"))
 
 
 class Company(TimestampMixin, db.Model):
@@ -25,7 +37,10 @@ class Company(TimestampMixin, db.Model):
 class User(UserMixin, TenantMixin, TimestampMixin, db.Model):
     """A person of the company: an employee who records time and, with a licence, manages."""
 
-    __table_args__ = (sa.UniqueConstraint("company_id", "employee_number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("company_id", "employee_number"),
+        sa.Index("ix_user_company_id_name_sort", "company_id", "name_sort"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -33,6 +48,9 @@ class User(UserMixin, TenantMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     first_name: Mapped[str] = mapped_column(sa.String(80))
     last_name: Mapped[str] = mapped_column(sa.String(80))
+    #: What lists of people ORDER BY (``name_sort_of``); kept by ``_keep_name_sort`` and, for
+    #: Core inserts, by the column default. A Core UPDATE of a name must set it too.
+    name_sort: Mapped[str] = mapped_column(SortKey, default=_inserted_name_sort)
     employee_number: Mapped[str | None] = mapped_column(sa.String(20))
     licence: Mapped[Licence] = mapped_column(enum_column(Licence), default=Licence.NONE)
     is_superadmin: Mapped[bool] = mapped_column(default=False)
@@ -59,6 +77,13 @@ class User(UserMixin, TenantMixin, TimestampMixin, db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @validates("first_name", "last_name")
+    def _keep_name_sort(self, field: str, value: str) -> str:
+        first = value if field == "first_name" else self.first_name
+        last = value if field == "last_name" else self.last_name
+        self.name_sort = name_sort_of(first, last)
+        return value
 
     @property
     def is_active(self) -> bool:  # Flask-Login

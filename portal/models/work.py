@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from portal.models.base import TenantMixin, TimestampMixin, db
+from portal.formatting import sort_key_text
+from portal.models.base import SortKey, TenantMixin, TimestampMixin, db
 from portal.models.enums import ExpenseKind, ProjectStatus, enum_column
 
 
@@ -45,12 +46,23 @@ class ExpenseType(TenantMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+def _inserted_label_sort(context) -> str:
+    row = context.get_current_parameters()
+    return sort_key_text(f"{row.get('number') or ''} {row.get('name') or ''}")
+
+
 class Project(TenantMixin, TimestampMixin, db.Model):
-    __table_args__ = (sa.UniqueConstraint("company_id", "number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("company_id", "number"),
+        sa.Index("ix_project_company_id_label_sort", "company_id", "label_sort"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(30))
     name: Mapped[str] = mapped_column(sa.String(160))
+    #: What lists of projects ORDER BY: the label (number, then name) as a Québec reader sorts
+    #: it (``formatting.sort_key_text``); kept by ``_keep_label_sort``, or the column default.
+    label_sort: Mapped[str] = mapped_column(SortKey, default=_inserted_label_sort)
     status: Mapped[ProjectStatus] = mapped_column(
         enum_column(ProjectStatus), default=ProjectStatus.ACTIVE
     )
@@ -62,6 +74,13 @@ class Project(TenantMixin, TimestampMixin, db.Model):
     @property
     def label(self) -> str:
         return f"{self.number} — {self.name}"
+
+    @validates("number", "name")
+    def _keep_label_sort(self, field: str, value: str) -> str:
+        number = value if field == "number" else self.number
+        name = value if field == "name" else self.name
+        self.label_sort = sort_key_text(f"{number or ''} {name or ''}")
+        return value
 
 
 class Activity(TenantMixin, TimestampMixin, db.Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from portal.formatting import sorted_by_name
 from portal.models import (
     Activity,
     Integration,
@@ -141,5 +142,7 @@ def console_choices(
     else:
         linked = set(linked_local_ids(integration, section))
         records = [record for record in records if record.id not in linked]
-    choices = sorted((local_label(section, record), record.id) for record in records)
-    return [(record_id, label) for label, record_id in choices[:limit]]
+    choices = sorted_by_name(
+        ((record.id, local_label(section, record)) for record in records), lambda pair: pair[1]
+    )
+    return choices[:limit]

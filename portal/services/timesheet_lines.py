@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_date, format_decimal
-from flask_babel import gettext as _
-
 from portal.errors import NotFoundError, ValidationError
+from portal.formatting import day, number, sorted_by_name
+from portal.i18n import gettext as _
 from portal.models import (
     Activity,
     ExpenseKind,
@@ -56,8 +55,15 @@ class ExpenseLineData:
 
 
 def parse_decimal(text: str | None) -> Decimal | None:
-    """A decimal from what a person typed (``7,5``, ``7.5``, ``1 234,50``), or None."""
-    cleaned = _BLANKS.sub("", text or "").replace(",", ".")
+    """A decimal from what a person typed (``7,5``, ``7.5``, ``1 234,50``, ``1,234.50``), or None.
+
+    A comma is the decimal separator (Québec French), unless a point comes after it: then
+    the commas group thousands, as in English.
+    """
+    cleaned = _BLANKS.sub("", text or "")
+    cleaned = (
+        cleaned.replace(",", "") if "." in cleaned.partition(",")[2] else cleaned.replace(",", ".")
+    )
     if not cleaned or len(cleaned) > 20:
         return None
     try:
@@ -83,8 +89,8 @@ def _check_place(
     elif not sheet.week_start <= data.work_date <= sheet.week_end:
         errors["work_date"] = _(
             "La date doit être dans la semaine du %(start)s au %(end)s.",
-            start=format_date(sheet.week_start, "d MMMM"),
-            end=format_date(sheet.week_end, "d MMMM yyyy"),
+            start=day(sheet.week_start, "d MMMM"),
+            end=day(sheet.week_end, "d MMMM yyyy"),
         )
     project = get_in_company(Project, company_id, data.project_id)
     if project is None:
@@ -141,7 +147,7 @@ def save_hour_line(
         if others + hours > MAX_HOURS_PER_DAY:
             errors["hours"] = _(
                 "Avec cette ligne, la journée dépasserait 24 heures (déjà %(hours)s h).",
-                hours=format_decimal(others, "#,##0.##"),
+                hours=number(others),
             )
     if errors:
         raise ValidationError(errors)
@@ -223,4 +229,4 @@ def expense_totals(sheet: Timesheet) -> list[tuple[ExpenseType, Decimal]]:
     for line in sheet.expense_lines:
         expense_type, total = totals.get(line.expense_type_id, (line.expense_type, Decimal(0)))
         totals[line.expense_type_id] = (expense_type, total + (line.value or 0))
-    return sorted(totals.values(), key=lambda pair: pair[0].code)
+    return sorted_by_name(totals.values(), lambda pair: pair[0].code)

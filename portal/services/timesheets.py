@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -16,6 +15,7 @@ from portal.errors import (
     TimesheetLockedError,
     ValidationError,
 )
+from portal.i18n import gettext as _
 from portal.models import (
     ExpenseLine,
     HourLine,
@@ -80,9 +80,7 @@ def list_sheets(
                 )
             )
         )
-    query = query.order_by(
-        Timesheet.week_start.desc(), User.last_name, User.first_name, Timesheet.id
-    )
+    query = query.order_by(Timesheet.week_start.desc(), User.name_sort, Timesheet.id)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
@@ -104,14 +102,16 @@ def employees(company_id: int, actor: User, *, active_only: bool = True) -> list
     query = db.select(User).where(User.company_id == company_id)
     if active_only:
         query = query.where(User.active.is_(True))
-    return list(db.session.scalars(query.order_by(User.last_name, User.first_name, User.id)))
+    return list(db.session.scalars(query.order_by(User.name_sort, User.id)))
 
 
 def filter_projects(company_id: int) -> list[Project]:
     """Every project of the company, closed ones too: old sheets are filtered on them."""
     return list(
         db.session.scalars(
-            db.select(Project).where(Project.company_id == company_id).order_by(Project.number)
+            db.select(Project)
+            .where(Project.company_id == company_id)
+            .order_by(Project.label_sort, Project.id)
         )
     )
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
+from portal.i18n import gettext as _
 from portal.models import Integration, RecordLink, SyncSection, Trade, User, db
 from portal.services.sync.coded import CodedSync
 from portal.services.sync.context import Decision, SyncContext
@@ -46,11 +46,13 @@ def _waiting_employees(company_id: int) -> dict[str, list[tuple[int, str]]]:
     rows = db.session.execute(
         sa.select(
             User.id, User.employee_number, User.first_name, User.last_name, User.avantage_trade_code
-        ).where(
+        )
+        .where(
             User.company_id == company_id,
             User.default_trade_id.is_(None),
             User.avantage_trade_code.is_not(None),
         )
+        .order_by(User.name_sort, User.id)
     )
     for row in rows:
         label = f"{row.employee_number or '—'} — {row.first_name} {row.last_name}".strip()
