@@ -7,10 +7,10 @@ locks its sheets, so that two clicks, two tabs or two users never send a sheet t
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from portal.errors import NotFoundError, ValidationError
+from portal.i18n import gettext as _
 from portal.models import (
     ExpenseKind,
     ExpenseLine,
@@ -102,7 +102,10 @@ def _check_sheet(result: Plan, links, sheet: Timesheet) -> str | None:
         result.errors.append(
             Problem(
                 sheet,
-                _("La feuille est déjà en cours d'envoi (lot n° %(id)d).", id=sheet.export_lock_id),
+                _(
+                    "La feuille est déjà en cours d'envoi (lot n° %(id)d).",
+                    id=str(sheet.export_lock_id),
+                ),
                 "batch",
                 sheet.export_lock_id,
             )

@@ -3,45 +3,34 @@ two clicks, two tabs or two users never send a sheet twice."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from portal.errors import ConflictError, PortalError, ValidationError
+from portal.i18n import gettext as _
 from portal.models import ExportBatch, ExportLine, Integration, Timesheet, User, db
 from portal.services import audit
 from portal.services.export import SENDABLE, plan
+from portal.services.export_data import Plan
 
 
 class ResendNotConfirmedError(PortalError):
     """Some sheets were already sent: the user must confirm sending their hours again."""
 
 
-def create_batch(
-    company_id: int,
-    actor: User,
-    integration: Integration,
-    sheets: list[Timesheet],
-    *,
-    confirm_resend: bool,
-    resend_of: ExportBatch | None = None,
-    ready_only: bool = False,
-) -> tuple[ExportBatch, bool]:
-    """Freeze the lines into a new batch and lock its sheets (the caller commits).
+class PlanChangedError(ConflictError):
+    """The lines are no longer those the person confirmed: they must confirm again."""
 
-    Returns (batch, created): a double click on the same sheets finds the batch already
-    sending them. ``ready_only`` (Envoyer les feuilles prêtes) leaves out the sheets that
-    have a blocking line instead of refusing them all.
-    """
-    locks = {sheet.export_lock_id for sheet in sheets}
-    if len(locks) == 1 and None not in locks:
-        batch = db.session.get(ExportBatch, locks.pop())
-        if batch is not None and not batch.status.final:
-            return batch, False
+
+def prepare(integration: Integration, sheets: list[Timesheet], *, ready_only: bool) -> Plan:
+    """The plan Envoyer would send, or the error that stops it: what the confirmation shows
+    and what ``create_batch`` sends are this same plan."""
     result = plan(integration, sheets)
     if ready_only and result.errors:
         result = result.ready_only()
-        sheets = result.sheets
-        if not sheets:
+        if not result.sheets:
             raise ValidationError(
                 message=_("Aucune feuille choisie n'est prête : corrigez d'abord leurs lignes.")
             )
@@ -53,6 +42,47 @@ def create_batch(
                 n=len(result.errors),
             )
         )
+    if not result.lines:
+        raise ValidationError(message=_("Ces feuilles n'ont aucune ligne à envoyer."))
+    return result
+
+
+def digest(result: Plan) -> str:
+    """A fingerprint of exactly what would be sent (sheets and lines): the confirmation
+    carries it, and a send whose plan no longer matches it is refused."""
+    content = {
+        "sheets": [sheet.id for sheet in result.sheets],
+        "lines": [[line.sheet.id, line.payload] for line in result.lines],
+    }
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def create_batch(
+    company_id: int,
+    actor: User,
+    integration: Integration,
+    sheets: list[Timesheet],
+    *,
+    confirm_resend: bool,
+    resend_of: ExportBatch | None = None,
+    ready_only: bool = False,
+    confirmation: str | None = None,
+) -> tuple[ExportBatch, bool]:
+    """Freeze the lines into a new batch and lock its sheets (the caller commits).
+
+    Returns (batch, created): a double click on the same sheets finds the batch already
+    sending them. ``ready_only`` (Envoyer les feuilles prêtes) leaves out the sheets that
+    have a blocking line instead of refusing them all. ``confirmation``, the ``digest`` of
+    the plan the person confirmed, must still be the plan's: else nothing is sent.
+    """
+    locks = {sheet.export_lock_id for sheet in sheets}
+    if len(locks) == 1 and None not in locks:
+        batch = db.session.get(ExportBatch, locks.pop())
+        if batch is not None and not batch.status.final:
+            return batch, False
+    result = prepare(integration, sheets, ready_only=ready_only)
+    sheets = result.sheets
     if result.warnings and not confirm_resend:
         raise ResendNotConfirmedError(
             _(
@@ -60,8 +90,13 @@ def create_batch(
                 "heures une seconde fois dans Avantage."
             )
         )
-    if not result.lines:
-        raise ValidationError(message=_("Ces feuilles n'ont aucune ligne à envoyer."))
+    if confirmation is not None and confirmation != digest(result):
+        raise PlanChangedError(
+            _(
+                "Ces feuilles ont changé depuis votre confirmation : rien n'a été envoyé. "
+                "Vérifiez les nouveaux totaux, puis confirmez de nouveau."
+            )
+        )
     batch = ExportBatch(
         company_id=company_id,
         integration_id=integration.id,

@@ -4,6 +4,7 @@ each loaded in one query for the whole selection."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -153,3 +154,19 @@ def line_rows(model, sheet_ids: list[int], *columns) -> dict[int, list]:
     for row in db.session.execute(query):
         rows[row.timesheet_id].append(row)
     return rows
+
+
+def keys_by_section(payloads: Iterable[dict[str, Any]]) -> dict[SyncSection, set[str]]:
+    """The Avantage keys export lines carry, per section that defines them (an activity's key
+    is « project|activity », as the Activités sync stores it)."""
+    wanted: dict[SyncSection, set[str]] = defaultdict(set)
+    for payload in payloads:
+        wanted[SyncSection.EMPLOYEES].add(payload["employee"])
+        wanted[SyncSection.PROJECTS].add(payload["project"])
+        wanted[SyncSection.ACTIVITIES].add(f"{payload['project']}|{payload['activity']}")
+        if payload["kind"] == "hours":
+            wanted[SyncSection.TRADES].add(payload["trade"])
+            wanted[SyncSection.HOUR_TYPES].add(payload["hour_type"])
+        else:
+            wanted[SyncSection.EARNINGS].add(payload["earning"])
+    return wanted

@@ -7,7 +7,7 @@ free again.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 #: What happened, for each of the portal's own reasons to stop an export.
 ABANDONED = {

@@ -13,9 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import format_decimal
-from flask_babel import gettext as _
 
+from portal.formatting import number
+from portal.i18n import gettext as _
 from portal.models import (
     BatchStatus,
     ExportBatch,
@@ -26,7 +26,7 @@ from portal.models import (
     db,
 )
 from portal.services import export_staleness
-from portal.services.export_data import Plan, PlannedLine, Problem
+from portal.services.export_data import Plan, PlannedLine, Problem, keys_by_section
 
 #: Most hours Avantage takes for one employee on one date, counting what is already posted.
 MAX_DAY_HOURS = Decimal(24)
@@ -68,17 +68,7 @@ class _Known:
 
     def __init__(self, integration: Integration, lines: list[PlannedLine]) -> None:
         self.integration = integration
-        wanted: dict[SyncSection, set[str]] = defaultdict(set)
-        for line in lines:
-            payload = line.payload
-            wanted[SyncSection.EMPLOYEES].add(payload["employee"])
-            wanted[SyncSection.PROJECTS].add(payload["project"])
-            wanted[SyncSection.ACTIVITIES].add(f"{payload['project']}|{payload['activity']}")
-            if payload["kind"] == "hours":
-                wanted[SyncSection.TRADES].add(payload["trade"])
-                wanted[SyncSection.HOUR_TYPES].add(payload["hour_type"])
-            else:
-                wanted[SyncSection.EARNINGS].add(payload["earning"])
+        wanted = keys_by_section(line.payload for line in lines)
         self.records = self._load(wanted)
         # The employee's own trade gives the rate when the line's trade has none for them.
         own = {data.get("trade") for data in self.records[SyncSection.EMPLOYEES].values()}
@@ -246,13 +236,13 @@ class _Rules:
         return self._rate(trade, code)
 
     def _too_many(self, day: Day, hours: Decimal) -> str:
-        total = format_decimal(self.day_hours[day] + hours)
+        total = number(self.day_hours[day] + hours)
         if self.posted.get(day):
             return _(
                 "Plus de 24 heures ce jour-là pour cet employé : %(total)s h, en comptant "
                 "%(sent)s h déjà envoyées à Avantage.",
                 total=total,
-                sent=format_decimal(self.posted[day]),
+                sent=number(self.posted[day]),
             )
         return _(
             "Plus de 24 heures ce jour-là pour cet employé : %(total)s h sur les feuilles "

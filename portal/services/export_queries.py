@@ -3,14 +3,18 @@ of a rejected batch that can go again."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
+import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.errors import NotFoundError
 from portal.models import (
     ExpenseLine,
     ExportBatch,
+    ExportLine,
     HourLine,
     Integration,
     PartnerType,
@@ -37,25 +41,41 @@ def avantage_integrations(company_id: int) -> list[Integration]:
     )
 
 
+def pay_period(week: date | None, week_to: date | None) -> tuple[date, date] | None:
+    """The first and last days (a Monday, a Sunday) of a pay period: one week when one day
+    is given, the weeks from one day's to the other's (in either order); None without a day."""
+    if week is None and week_to is None:
+        return None
+    first, last = sorted(week_start_of(day) for day in (week or week_to, week_to or week))
+    return first, last + min(timedelta(days=6), date.max - last)
+
+
 def sendable_sheets(
     company_id: int,
     *,
     week: date | None = None,
+    week_to: date | None = None,
     project_id: int | None = None,
     employee_id: int | None = None,
     status: TimesheetStatus | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> Pagination:
-    """Validated and frozen sheets, newest week first, filtered."""
+    """Validated and frozen sheets, newest week first, filtered; ``week`` alone is one pay
+    period, ``week`` to ``week_to`` a range of them (either order)."""
     statuses = [status] if status in SENDABLE else list(SENDABLE)
     query = (
         db.select(Timesheet)
         .join(User, User.id == Timesheet.employee_id)
         .where(Timesheet.company_id == company_id, Timesheet.status.in_(statuses))
+        .options(
+            contains_eager(Timesheet.employee),
+            joinedload(Timesheet.last_export).joinedload(ExportBatch.requested_by),
+        )
     )
-    if week is not None:
-        query = query.where(Timesheet.week_start == week_start_of(week))
+    weeks = pay_period(week, week_to)
+    if weeks is not None:
+        query = query.where(Timesheet.week_start.between(*weeks))
     if employee_id is not None:
         query = query.where(Timesheet.employee_id == employee_id)
     if project_id is not None:
@@ -68,16 +88,27 @@ def sendable_sheets(
                 )
             )
         )
-    query = query.order_by(
-        Timesheet.week_start.desc(), User.last_name, User.first_name, Timesheet.id
-    )
+    query = query.order_by(Timesheet.week_start.desc(), User.name_sort, Timesheet.id)
     return db.paginate(query, page=min(max(page, 1), 100_000), per_page=per_page, error_out=False)
+
+
+def sheet_hours(sheet_ids: list[int]) -> dict[int, Decimal]:
+    """The hours of each of these sheets, in one query (a list row never loads its lines)."""
+    if not sheet_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(HourLine.timesheet_id, sa.func.sum(HourLine.hours))
+        .where(HourLine.timesheet_id.in_(sheet_ids))
+        .group_by(HourLine.timesheet_id)
+    )
+    return {sheet_id: Decimal(total or 0) for sheet_id, total in rows}
 
 
 def list_batches(company_id: int, *, page: int = 1, per_page: int = 25) -> Pagination:
     query = (
         db.select(ExportBatch)
         .where(ExportBatch.company_id == company_id)
+        .options(joinedload(ExportBatch.requested_by))
         .order_by(ExportBatch.created_at.desc(), ExportBatch.id.desc())
     )
     return db.paginate(query, page=min(max(page, 1), 100_000), per_page=per_page, error_out=False)
@@ -90,18 +121,17 @@ def get_batch(company_id: int, batch_id: int) -> ExportBatch:
     return batch
 
 
-def batch_sheets(batch: ExportBatch) -> list[tuple[Timesheet, list]]:
-    """The batch's sheets, each with its lines as sent (rejections included)."""
-    sheets: dict[int, tuple[Timesheet, list]] = {}
-    for line in batch.lines:
-        sheets.setdefault(line.timesheet_id, (line.timesheet, []))[1].append(line)
-    return list(sheets.values())
-
-
 def valid_sheets(batch: ExportBatch) -> list[Timesheet]:
-    """The sheets of a rejected batch whose every line Avantage accepted."""
-    return [
-        sheet
-        for sheet, lines in batch_sheets(batch)
-        if not any(line.rejection_code for line in lines)
-    ]
+    """The sheets of a rejected batch whose every line Avantage accepted (one query)."""
+    of_batch = sa.select(ExportLine.timesheet_id).where(ExportLine.batch_id == batch.id)
+    rejected = of_batch.where(ExportLine.rejection_code.is_not(None))
+    return list(
+        db.session.scalars(
+            sa.select(Timesheet)
+            .where(
+                Timesheet.id.in_(of_batch),
+                Timesheet.id.not_in(rejected),
+            )
+            .order_by(Timesheet.week_start, Timesheet.employee_id, Timesheet.id)
+        )
+    )

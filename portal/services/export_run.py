@@ -9,9 +9,9 @@ begun. Kill the worker anywhere and the next run converges.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from portal.avantage import AvantageClient, AvantageError, BatchResult, ServerError
+from portal.i18n import gettext as _
 from portal.models import (
     AuditEvent,
     BatchStatus,
@@ -167,7 +167,7 @@ def record(batch: ExportBatch, state: BatchResult, lease: Lease | None = None) -
         batch.requested_by,
         f"export.{batch.status.value}",
         batch,
-        f"{batch.avantage_batch or _('Lot n° %(id)d', id=batch.id)} : {batch.status.label}",
+        f"{batch.avantage_batch or _('Lot n° %(id)d', id=str(batch.id))} : {batch.status.label}",
         accepted=batch.accepted,
         rejected=batch.rejected_count,
     )

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 
+from portal.i18n import gettext as _
 from portal.models import Integration, RunStatus, SyncRun, SyncSection, db
 from portal.models.base import UTCDateTime, utcnow
 from portal.services.export_data import PlannedLine, StaleSection

@@ -27,11 +27,14 @@ def test_validate_preview_send_and_see_the_batch(page, live_server, world, sign_
     page.get_by_role("button", name="Aperçu").click()
     preview = page.locator("#export-preview")
     expect(preview).to_contain_text("3 ligne(s)")
-    expect(preview.locator("tbody tr")).to_have_count(3)
+    expect(preview.locator(".export-lines tbody tr")).to_have_count(3)
     expect(preview).to_contain_text("24-101")
 
+    page.get_by_role("button", name="Envoyer à Avantage").click()
+    dialog = page.get_by_role("dialog", name="Envoyer à Avantage?")
+    expect(dialog).to_contain_text("1 feuille(s), 3 ligne(s)")
     with BackgroundWorker(burst=False, jobs=1):
-        page.get_by_role("button", name="Envoyer à Avantage").click()
+        dialog.get_by_role("button", name=re.compile("Confirmer l'envoi")).click()
         progress = page.locator("#export-progress")
         expect(progress.locator("progress")).to_be_visible()
         expect(progress).to_contain_text("Accepté par Avantage", timeout=20_000)

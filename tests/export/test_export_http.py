@@ -10,6 +10,7 @@ import pytest
 from portal.extensions import db
 from portal.models import ExportBatch, SyncSection, Timesheet, TimesheetStatus
 from tests.fixtures.export_world import entries
+from tests.fixtures.preflight import confirmed_send
 from tests.fixtures.queue import work
 
 HTMX = {"HX-Request": "true"}
@@ -35,7 +36,7 @@ def test_preview_shows_the_exact_lines_and_the_preflight(client, world):
         client.post(f"{BASE}/apercu", data={"sheet": [sheet.id]}, headers=HTMX).text
     )
     assert response.lstrip().startswith('<section id="export-preview"')
-    assert "3 ligne(s)" in response and "T1.5" in response and "1.50" in response
+    assert "3 ligne(s)" in response and "T1.5" in response and "1,50\u00a0h" in response
     db.session.execute(db.delete(world_link()).where(world_link().c.entity == "trades"))
     db.session.commit()
     response = html.unescape(
@@ -53,7 +54,7 @@ def world_link():
 
 def test_send_polls_then_ends_with_a_toast_and_the_badge(client, world, rq):
     sheet = world.sheet(world.employees["1002"])
-    response = client.post(f"{BASE}/envoyer", data={"sheet": [sheet.id]}, headers=HTMX)
+    response = confirmed_send(client, {"sheet": [sheet.id]})
     assert 'hx-trigger="every 500ms"' in response.text
     batch = db.session.scalar(db.select(ExportBatch))
     work()
@@ -98,7 +99,7 @@ def test_a_blocked_send_shows_the_reason_and_queues_nothing(client, world, rq):
 
 def test_rejected_batch_page_explains_each_rejection(client, world, rq):
     bad = world.sheet(world.employees["1031"])
-    client.post(f"{BASE}/envoyer", data={"sheet": [bad.id]}, headers=HTMX)
+    confirmed_send(client, {"sheet": [bad.id]})
     work()
     batch = db.session.scalar(db.select(ExportBatch))
     detail = html.unescape(client.get(f"{BASE}/lots/{batch.id}").text)
@@ -131,7 +132,7 @@ def test_only_timesheet_admins_export(client, world, make_user, auth, role):
 
 def test_another_company_cannot_open_a_batch(client, world, rq, make_company, make_user, auth):
     sheet = world.sheet(world.employees["1002"])
-    client.post(f"{BASE}/envoyer", data={"sheet": [sheet.id]}, headers=HTMX)
+    confirmed_send(client, {"sheet": [sheet.id]})
     batch = db.session.scalar(db.select(ExportBatch))
     auth.login(make_user("ts_admin", company=make_company("Autre inc."), employee_number="9300"))
     assert client.get(f"{BASE}/lots/{batch.id}").status_code == 404

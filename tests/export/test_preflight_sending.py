@@ -17,7 +17,7 @@ from portal.models import (
     TimesheetStatus,
 )
 from tests.fixtures.export_world import MONDAY
-from tests.fixtures.preflight import BASE, HTMX, mirror, send_anyway, toast
+from tests.fixtures.preflight import BASE, HTMX, confirmed_send, mirror, send_anyway, toast
 from tests.fixtures.queue import work
 
 
@@ -36,9 +36,7 @@ def test_send_only_the_ready_sheets(client, world, rq, htmx):
 
     blocked = client.post(f"{BASE}/envoyer", data=chosen, headers=HTMX)
     assert "ne peuvent pas être envoyées" in toast(blocked)
-    response = client.post(
-        f"{BASE}/envoyer", data={**chosen, "ready_only": "y"}, headers=HTMX if htmx else {}
-    )
+    response = confirmed_send(client, {**chosen, "ready_only": "y"}, HTMX if htmx else None)
     batch = db.session.scalar(sa.select(ExportBatch))
     if htmx:
         assert 'id="export-progress"' in response.text
@@ -100,7 +98,7 @@ def test_the_list_reloads_itself_when_the_batch_ends(client, world, rq):
     url = region.split('hx-get="', 1)[1].split('"', 1)[0]
     assert url.startswith(BASE) and f"semaine={MONDAY.isoformat()}" in url
 
-    client.post(f"{BASE}/envoyer", data={"sheet": [sheet.id]}, headers=HTMX)
+    confirmed_send(client, {"sheet": [sheet.id]})
     batch = db.session.scalar(sa.select(ExportBatch))
     polling = client.get(f"{BASE}/lots/{batch.id}/progression?poll=1", headers=HTMX)
     assert polling.status_code == 200 and "export-finished" not in polling.headers.get(

@@ -17,6 +17,7 @@ from portal.models.base import utcnow
 from portal.services import export_run
 from tests.export.test_exactly_once import _create, _reload
 from tests.fixtures.export_world import entries
+from tests.fixtures.preflight import confirmed_send
 from tests.fixtures.queue import work
 
 HTMX = {"HX-Request": "true"}
@@ -89,11 +90,7 @@ def _redis_down() -> None:
 def test_envoyer_with_redis_down_creates_no_batch(app, world, client):
     sheet = world.sheet(world.employees["1002"])
     _redis_down()
-    response = client.post(
-        "/feuilles-de-temps/exportation/envoyer",
-        data={"integration": world.integration.id, "sheet": [sheet.id]},
-        headers=HTMX,
-    )
+    response = confirmed_send(client, {"integration": world.integration.id, "sheet": [sheet.id]})
     assert response.status_code == 200
     assert "aucun lot" in json.loads(response.headers["HX-Trigger"])["toast"]["message"]
     db.session.expire_all()

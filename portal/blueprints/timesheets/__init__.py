@@ -6,4 +6,12 @@ from flask import Blueprint
 
 bp = Blueprint("timesheets", __name__, url_prefix="/feuilles-de-temps")
 
-from portal.blueprints.timesheets import export, lines, sheets, status  # noqa: E402,F401
+from portal.blueprints.timesheets import (  # noqa: E402,F401
+    export,
+    export_batches,
+    export_downloads,
+    lines,
+    pickers,
+    sheets,
+    status,
+)
