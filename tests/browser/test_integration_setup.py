@@ -36,7 +36,7 @@ def test_set_up_integration_test_success_then_failure(
     _add_access_point(page, "tcp://avantage-secours.exemple.ca:2131", "portail", "x" * 12, "")
     _add_access_point(page, simulator.url, simulator.user, simulator.password, simulator.key)
     row = page.locator("tr", has_text=f"{simulator.port}")
-    row.get_by_role("button", name="Définir par défaut").click()
+    row.get_by_role("button", name=re.compile("^Définir par défaut")).click()
     expect(
         page.locator("tr", has_text=f"{simulator.port}").get_by_text("Par défaut", exact=True)
     ).to_be_visible()  # the badge, not the button "Définir par défaut"

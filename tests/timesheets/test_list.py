@@ -191,7 +191,9 @@ def test_a_reviewer_opens_any_employee_week_without_creating_it(client, auth, pe
     assert '<h1 id="sheet-title">Émile Gagnon</h1>' in page
     assert "Semaine du lundi 23 novembre au dimanche 29 novembre 2026" in page
     assert 'class="badge badge-draft">Brouillon<' in page and "Rien n'est encore saisi" in page
-    assert f'<option selected value="{people["owner"].id}">Émile Gagnon</option>' in page
+    owner = people["owner"]
+    label = f"Gagnon, Émile ({owner.employee_number})"  # last name first, with the number
+    assert f'<option selected value="{owner.id}">{label}</option>' in page
     assert db.session.scalar(db.select(db.func.count(Timesheet.id))) == 0
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -17,6 +16,7 @@ from portal.blueprints.settings import bp
 from portal.blueprints.settings.forms import UserFilterForm, UserForm
 from portal.errors import ValidationError
 from portal.extensions import db, htmx
+from portal.i18n import gettext as _
 from portal.models import Trade, User
 from portal.models.base import utcnow
 from portal.services import avantage_status, catalog, password_reset, user_rights, users
@@ -38,7 +38,7 @@ def _user_form(employee: User | None = None, *, submitted: bool = False) -> User
     form.default_trade_id.choices = [
         SelectChoice("", _("— Aucun —")),
         *(
-            SelectChoice(str(trade.id), trade.name)
+            SelectChoice(str(trade.id), f"{trade.code} — {trade.name}")
             for trade in catalog.list_entries(Trade, current_user.company_id)
             if trade.active or trade.id == current_trade
         ),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import format_date, format_decimal, to_user_timezone
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal, to_user_timezone
 from flask_wtf import FlaskForm
 from wtforms import DateField, Form, SelectChoice, SelectField, StringField, TextAreaField
 
+from portal import formatting
 from portal.blueprints.forms import parse_id
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import (
     ExpenseKind,
     ExpenseType,
@@ -21,7 +22,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
-from portal.services import catalog, projects, timesheet_lines, timesheets
+from portal.services import catalog, employee_search, projects, timesheet_lines, timesheets
 from portal.services.timesheet_lines import ExpenseLineData, HourLineData
 
 
@@ -109,7 +110,7 @@ def _line_form(form_class, company_id: int, sheet: Timesheet, prefix: str, defau
     else:
         form = form_class(formdata=None, prefix=prefix, data=defaults)
     form.work_date.choices = [
-        SelectChoice(day.isoformat(), format_date(day, "EEEE d MMMM")) for day in sheet.days
+        SelectChoice(day.isoformat(), formatting.day(day, "EEEE d MMMM")) for day in sheet.days
     ]
     form.project_id.choices = _options(
         projects.active_projects(company_id), _("— Choisir un projet —")
@@ -256,9 +257,7 @@ def _people(company_id: int, actor: User, *, active_only: bool, placeholder) -> 
     return _options(
         timesheets.employees(company_id, actor, active_only=active_only),
         placeholder,
-        lambda user: (
-            user.full_name if user.active else _("%(name)s (inactif)", name=user.full_name)
-        ),
+        employee_search.employee_label,
     )
 
 
