@@ -9,17 +9,27 @@ Unicode collation algorithm (``pyuca``): Bédard before Boucher, Étienne with t
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import TypeVar
 
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from babel.dates import format_interval
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    get_locale,
+)
 from flask_babel import gettext as _
 from pyuca import Collator
 
-Number = Decimal | int | float
+#: A figure: a number, or decimal text as Avantage sends it (« 25.08 »).
+Number = Decimal | int | float | str
 Item = TypeVar("Item")
 
 #: Between a number and its unit: a no-break space, so « 8,00 h » never wraps.
@@ -30,16 +40,28 @@ def _places(places: int) -> str:
     return "#,##0" + ("." + "0" * places if places else "")
 
 
+def _figure(value: Number) -> Decimal | int | float | None:
+    """``value`` as a number (decimal text parsed exactly); None for text that is not one."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation:
+        return None
+
+
 def number(value: Number | None, places: int | None = None) -> str:
     """A count or a quantity with the locale's separators (« 20 000 », « 1,5 »).
 
     ``places`` fixes the decimals; without it an integer shows none and a decimal up to three.
+    Text that is not a number (an odd value from Avantage) is shown as it came.
     """
     if value is None:
         return ""
-    if places is None:
-        return format_decimal(value, format="#,##0.###")
-    return format_decimal(value, format=_places(places))
+    figure = _figure(value)
+    if figure is None:
+        return str(value)
+    return format_decimal(figure, format="#,##0.###" if places is None else _places(places))
 
 
 def hours(value: Number | None) -> str:
@@ -49,7 +71,10 @@ def hours(value: Number | None) -> str:
 
 def money(value: Number | None) -> str:
     """Canadian dollars as the locale writes them: « 17,50 $ » / « $17.50 »."""
-    return "" if value is None else format_currency(value, "CAD", format_type="standard")
+    if value is None:
+        return ""
+    figure = _figure(value)
+    return str(value) if figure is None else format_currency(figure, "CAD", format_type="standard")
 
 
 def rate(value: Number | None) -> str:
@@ -70,7 +95,7 @@ def seconds(value: Number | None) -> str:
     if value is None:
         return ""
     total = float(value)
-    if total < 60:
+    if round(total, 1) < 60:
         return f"{number(round(total, 1), 1)}{NBSP}s"
     whole = round(total)
     if whole < 3600:
@@ -83,14 +108,38 @@ def milliseconds(value: Number | None) -> str:
     return "" if value is None else f"{number(value, 1)}{NBSP}ms"
 
 
+#: CLDR's short date of fr_CA is ISO (« 2026-12-03 »); on screen a date is always in words.
+_IN_WORDS = {"short": "medium"}
+
+
 def day(value: date | None, fmt: str = "medium") -> str:
-    """A calendar date: « 3 déc. 2026 » (medium), « jeudi 3 décembre 2026 » (full)."""
-    return "—" if value is None else format_date(value, fmt)
+    """A calendar date: « 3 déc. 2026 » (short, medium), « jeudi 3 décembre 2026 » (full).
+
+    ``fmt`` may also be a pattern (« EEE d MMM » → « mar. 24 nov. »).
+    """
+    return "—" if value is None else format_date(value, _IN_WORDS.get(fmt, fmt))
+
+
+def week(monday: date | None) -> str:
+    """The seven days from ``monday``, as the locale writes a span: « 23–29 nov. 2026 »."""
+    return period(monday, monday + timedelta(days=6)) if monday is not None else "—"
+
+
+def period(start: date, end: date) -> str:
+    """A span of days without repeating what both ends share: « 30 nov. – 6 déc. 2026 »."""
+    return format_interval(start, end, "yMMMd", locale=get_locale())
 
 
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
-    """A stored UTC time shown in ``BABEL_DEFAULT_TIMEZONE`` (America/Toronto)."""
-    return "—" if value is None else format_datetime(value, fmt)
+    """A stored UTC time in ``BABEL_DEFAULT_TIMEZONE`` (America/Toronto), to the minute:
+    « 3 déc. 2026, 05 h 00 » (short, medium), « 3 décembre 2026, 05 h 00 » (long); or a pattern."""
+    if value is None:
+        return "—"
+    if fmt not in ("short", "medium", "long", "full"):
+        return format_datetime(value, fmt)
+    date_part = format_date(value, _IN_WORDS.get(fmt, fmt))  # rebased to the time zone
+    pattern = get_locale().datetime_formats[_IN_WORDS.get(fmt, fmt)]
+    return pattern.format(format_time(value, "short"), date_part)
 
 
 @cache
@@ -101,6 +150,19 @@ def _collator() -> Collator:
 def collation_key(text: str | None) -> tuple[int, ...]:
     """A sort key that orders names as a Québec reader does (accents and case second)."""
     return _collator().sort_key((text or "").strip())
+
+
+#: How much of a stored sort key the database keeps, so that an index entry stays small
+#: (PostgreSQL refuses B-tree entries past about 2,700 bytes). Past it two keys compare equal
+#: and the id decides; a name of 160 ordinary letters fills about half of it.
+SORT_KEY_LENGTH = 1024
+
+
+def sort_key_text(text: str | None) -> str:
+    """``collation_key(text)`` as text that sorts the same way byte by byte (ORDER BY in a
+    bytewise collation): each weight in four hex digits, since pyuca's weights fit in 16 bits."""
+    weights = collation_key(text)
+    return struct.pack(f">{len(weights)}H", *weights).hex()[:SORT_KEY_LENGTH]
 
 
 def sorted_by_name(items: Iterable[Item], name: Callable[[Item], str | None]) -> list[Item]:
@@ -120,6 +182,8 @@ FILTERS: dict[str, Callable] = {
         seconds,
         milliseconds,
         day,
+        week,
+        period,
         local_datetime,
     )
 }

@@ -3,8 +3,9 @@
 gettext's ``%(num)d`` prints « 20000 »; an office in Québec reads « 20 000 ». These
 wrappers translate as Flask-Babel does, then format every number variable with
 :func:`portal.formatting.number` before interpolating it, so a message id may keep
-``%(num)d``. Templates get them as ``_``, ``gettext`` and ``ngettext``; Python code imports
-them instead of Flask-Babel's.
+``%(num)d``. An identifier (a port, a batch id) is passed as a string, which is left alone.
+Templates get them as ``_``, ``gettext`` and ``ngettext``; Python code imports them instead
+of Flask-Babel's.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from flask import Flask, current_app, has_request_context, render_template, request, session
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_htmx import make_response
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -16,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from portal import formatting, i18n, jobs, session_lifetime
 from portal.errors import NotFoundError, PermissionDeniedError, PortalError
 from portal.extensions import db, htmx, login_manager
+from portal.i18n import gettext as _
 from portal.models import User
 from portal.models.base import utcnow
 

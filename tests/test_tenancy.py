@@ -61,9 +61,11 @@ UNSCOPED = frozenset(
         "timesheets.index",
         "timesheets.open_week",
         "timesheets.activity_options",
+        "timesheets.employee_options",  # its id is in the query: see test_employee_search.py
         "timesheets.expense_value_field",
         "timesheets.export_index",
         "timesheets.export_preview",
+        "timesheets.export_preview_csv",
         "timesheets.export_send",
         "timesheets.export_batches",
     }

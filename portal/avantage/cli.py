@@ -151,10 +151,16 @@ def ping_command(
         ("Version MainTCP" if french else "MainTCP version", client.greeting.version),
         ("Chiffrement" if french else "Encryption", crypto),
         ("Entreprise" if french else "Company", company),
-        ("Aller-retour" if french else "Round trip", f"{result.round_trip * 1000:.1f} ms"),
+        ("Aller-retour" if french else "Round trip", _milliseconds(result.round_trip, french)),
     ]
     for label, value in rows:
         _say(f"{label} : {value}" if french else f"{label}: {value}")
+
+
+def _milliseconds(seconds: float, french: bool) -> str:
+    """A round trip as the reader writes it: « 1,8 ms » in French, « 1.8 ms » in English."""
+    text = f"{seconds * 1000:,.1f}"
+    return text.replace(",", "\u00a0").replace(".", ",") + "\u00a0ms" if french else text + " ms"
 
 
 @avantage_cli.command("list")

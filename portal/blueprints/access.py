@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.errors import PermissionDeniedError
+from portal.i18n import lazy_gettext as _l
 from portal.models import TimesheetPermission, User
 
 

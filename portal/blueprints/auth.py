@@ -15,7 +15,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
@@ -26,6 +25,7 @@ from portal import jobs, session_lifetime
 from portal.blueprints.forms import apply_errors
 from portal.errors import ValidationError
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.services import auth as auth_service
 from portal.services import password_reset
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import logging
 
-from flask_babel import gettext as _
 from redis.exceptions import RedisError
 
 from portal.errors import PortalError
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.jobs import reaper
 from portal.jobs.queueing import QueueUnavailableError, enqueue, job_app, sync_job_id
 from portal.jobs.sync_jobs import refresh, run_sync

@@ -7,11 +7,11 @@ import logging
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import gettext as _
 from redis.exceptions import RedisError
 
 from portal.avantage import AvantageError
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.jobs import reaper
 from portal.jobs.heartbeat import connected
 from portal.jobs.queueing import (

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from flask import url_for
-from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from rq import Retry
 
 from portal.extensions import db, queue
+from portal.i18n import gettext as _
 from portal.jobs.queueing import QueueUnavailableError, job_app
 from portal.models import User
 from portal.services import mail, password_reset

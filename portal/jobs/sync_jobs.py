@@ -7,7 +7,6 @@ import logging
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -15,6 +14,7 @@ from rq.job import Job
 from portal.avantage import AvantageError
 from portal.errors import PortalError
 from portal.extensions import db, queue
+from portal.i18n import gettext as _
 from portal.jobs import reaper
 from portal.jobs.heartbeat import connected
 from portal.jobs.queueing import (

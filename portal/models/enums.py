@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
+
+from portal.i18n import lazy_gettext as _l
 
 
 class LabelledEnum(enum.StrEnum):

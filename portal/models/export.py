@@ -7,9 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.i18n import lazy_gettext as _l
 from portal.models.base import LeaseMixin, TenantMixin, UTCDateTime, db, utcnow
 from portal.models.enums import LabelledEnum, enum_column
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.i18n import lazy_gettext as _l
 from portal.models.base import TenantMixin, TimestampMixin, UTCDateTime, db
 from portal.models.enums import LabelledEnum, enum_column
 

@@ -6,9 +6,9 @@ import ipaddress
 import socket
 
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 
-from portal import crypto
+from portal import crypto, formatting
 from portal.avantage import (
     AddressNotAllowedError,
     AvantageClient,
@@ -18,6 +18,7 @@ from portal.avantage import (
     parse_endpoint,
     public_addresses_only,
 )
+from portal.avantage.steps import DETAIL_TEXTS
 from portal.models import AccessPoint, Integration, User
 from portal.models.base import utcnow
 from portal.services import audit
@@ -105,16 +106,32 @@ def open_client(point: AccessPoint, *, timeout: float = 10.0, retries: int = 3) 
     )
 
 
+#: The parameters of Avantage's texts that are figures; the others are names, codes and ports.
+_FIGURES = frozenset({"timeout"})
+
+
+def _localized(text: str, params: dict, locale: str) -> str:
+    """One of Avantage's texts with its figures written as ``locale`` does (« 0,5 s »)."""
+    with force_locale(locale):
+        return text.format(
+            **{
+                name: formatting.number(value) if name in _FIGURES else value
+                for name, value in params.items()
+            }
+        )
+
+
 def _step_report(result: StepResult) -> dict:
     """One step as stored: its code and parameters, and its detail in both languages."""
+    texts = DETAIL_TEXTS.get(result.detail_code) if result.detail_code else None
     return {
         "step": str(result.step),
         "status": str(result.status),
         "detail": result.detail,
         "detail_code": result.detail_code,
         "params": result.params,
-        "detail_fr": result.detail_fr,
-        "detail_en": result.detail_en,
+        "detail_fr": _localized(texts.text_fr, result.params, "fr_CA") if texts else result.detail,
+        "detail_en": _localized(texts.text_en, result.params, "en_CA") if texts else result.detail,
     }
 
 
@@ -147,10 +164,10 @@ def test_access_point(company_id: int, actor: User, point: AccessPoint) -> dict:
         report["error"] = {
             "type": type(error).__name__,
             "step": str(error.step),
-            "message_fr": error.message_fr,
-            "message_en": error.message_en,
-            "fix_fr": error.fix_fr,
-            "fix_en": error.fix_en,
+            "message_fr": _localized(error.text_fr, error.params, "fr_CA"),
+            "message_en": _localized(error.text_en, error.params, "en_CA"),
+            "fix_fr": _localized(error.how_fr, error.params, "fr_CA"),
+            "fix_en": _localized(error.how_en, error.params, "en_CA"),
         }
     now = utcnow()
     point.last_test_at, point.last_test_ok, point.last_test_report = now, diagnosis.ok, report

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask_babel import gettext as _
-
+from portal.i18n import gettext as _
 from portal.services.text import clean, normalise_code
 
 

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from portal import crypto
 from portal.errors import NotFoundError, ValidationError
+from portal.i18n import gettext as _
 from portal.models import (
     AccessPoint,
     Integration,

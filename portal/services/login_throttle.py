@@ -13,7 +13,6 @@ import math
 import time
 
 from flask import current_app
-from flask_babel import ngettext
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage
@@ -22,6 +21,7 @@ from redis.exceptions import RedisError
 
 from portal.errors import PortalError
 from portal.extensions import queue
+from portal.i18n import ngettext
 
 log = logging.getLogger(__name__)
 

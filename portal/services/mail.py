@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_mailman import EmailMessage
 
 from portal.extensions import mail
+from portal.i18n import gettext as _
 from portal.models import User
 
 

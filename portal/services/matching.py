@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from portal.errors import NotFoundError, ValidationError
+from portal.i18n import gettext as _
 from portal.models import (
     Activity,
     ExpenseType,

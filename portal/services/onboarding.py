@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from portal.errors import ValidationError
+from portal.i18n import gettext as _
 from portal.models import Company, HourType, Licence, TimesheetPermission, User, db
 from portal.services import audit
 from portal.services.text import clean

@@ -14,10 +14,10 @@ import time
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from portal.errors import PermissionDeniedError, PortalError, ValidationError
+from portal.i18n import gettext as _
 from portal.models import User, db
 from portal.services import audit, login_throttle, user_emails
 from portal.services.text import clean

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
 from portal.errors import NotFoundError, PortalError, ValidationError
+from portal.i18n import gettext as _
 from portal.models import (
     Integration,
     Project,

@@ -7,8 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-
+from portal.i18n import gettext as _
 from portal.models import Project
 from portal.services.text import clean
 

@@ -11,9 +11,9 @@ import uuid
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from portal.errors import PortalError
+from portal.i18n import gettext as _
 from portal.models import Integration, RunStatus, SyncRun, SyncSection, User, db
 from portal.services import runs
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from portal.errors import (
     ConflictError,
@@ -19,6 +18,7 @@ from portal.errors import (
     TimesheetLockedError,
     ValidationError,
 )
+from portal.i18n import gettext as _
 from portal.models import Timesheet, TimesheetPermission, TimesheetStatus, User, db
 from portal.models.base import utcnow
 from portal.services import audit

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
+from portal.i18n import gettext as _
 from portal.models import PLACEHOLDER_EMAIL_DOMAIN, User, db
 from portal.services.text import clean, normalise_employee_number
 

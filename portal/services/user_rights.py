@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask_babel import gettext as _
-
 from portal.errors import PermissionDeniedError
+from portal.i18n import gettext as _
 from portal.models import Licence, TimesheetPermission, User
 
 if TYPE_CHECKING:

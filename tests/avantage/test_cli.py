@@ -38,12 +38,13 @@ def test_ping_prints_version_encryption_company_and_round_trip(simulator) -> Non
     assert "Version MainTCP : 7.40" in result.output
     assert "Chiffrement : activé" in result.output
     assert "Construction Bélanger inc. (CONST-BEL)" in result.output
-    assert re.search(r"Aller-retour : \d+\.\d ms", result.output)
+    assert re.search(r"Aller-retour : \d+,\d\u00a0ms", result.output)  # a French decimal comma
 
 
 def test_ping_in_english(simulator) -> None:
     result = CliRunner().invoke(avantage_cli, ["ping", *_options(simulator), "--lang", "en"])
     assert result.exit_code == 0 and "Encryption: on" in result.output
+    assert re.search(r"Round trip: \d+\.\d ms", result.output)
 
 
 def test_ping_failure_prints_message_and_fix_without_traceback(simulator) -> None:

@@ -74,7 +74,7 @@ def test_employee_fills_and_submits_a_week_then_a_validator_validates_it(
     form.get_by_label("Activité").select_option(label=ACTIVITY)
     form.get_by_label("Heures", exact=True).fill("8")
     form.get_by_role("button", name="Ajouter les heures").click()
-    expect(page.locator("#week-total")).to_have_text("8,00")
+    expect(page.locator("#week-total")).to_have_text("8,00\u00a0h")
     expect(page.locator("#hour-lines")).to_contain_text("Coffrage")
 
     page.locator("#submit-sheet").click()

@@ -110,6 +110,13 @@ def test_no_answer_is_a_timeout_at_the_connect_step(client, integration, add_poi
         assert point.last_test_report["error"]["type"] == "NoAnswerError"
         assert _statuses(point)["connect"] == "failed"
         assert "pare-feu" in toast["message"]
+        report = point.last_test_report  # the timeout reads as each language writes it
+        assert "(aucune réponse en 0,5 s)" in report["error"]["message_fr"]
+        assert report["error"]["message_fr"] in toast["message"]
+        assert "(no answer within 0.5 s)" in report["error"]["message_en"]
+        connect = next(step for step in report["steps"] if step["step"] == "connect")
+        assert connect["detail_fr"].endswith(" en 0,5 s")
+        assert connect["detail_en"].endswith(" within 0.5 s")
     finally:
         for filler in fillers:
             filler.close()

@@ -70,13 +70,13 @@ def test_synchronise_activities_with_live_progress_and_history(client, rq, linke
         RunStatus.QUEUED,
     )
     assert 'id="sync-progress"' in response.text
-    assert f'hx-get="/synchro/executions/{run.id}?poll=1"' in response.text
+    assert f'hx-get="/synchro/executions/{run.id}?poll=1&amp;said=queued"' in response.text
     assert "Annuler" in response.text
     work()
     done = client.get(f"/synchro/executions/{run.id}?poll=1", headers=HTMX)
     assert done.status_code == 286
     summary = json.loads(done.headers["HX-Trigger"])["toast"]["message"]
-    assert "Activités terminée : 8 créé(s)" in summary
+    assert summary == "Synchronisation Activités terminée. 8 créés."
     page = client.get(url)
     assert page.text.count("Créé par la synchronisation") == 8
     assert "03-100 — Coffrage" in page.text and 'id="sync-history"' in page.text

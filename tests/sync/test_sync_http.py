@@ -164,7 +164,7 @@ def test_trades_are_created_and_rates_shown(client, connect, sync_now, make_simu
     assert link.method == LinkMethod.NORMALISED
     assert db.session.get(Trade, link.local_id).name == "Charpentier-menuisier"  # Avantage's
     page = client.get(f"{_base(integration)}/metiers").text
-    assert "compagnon 45.10 $/h" in page
+    assert "compagnon 45,10\u00a0$/h" in page
 
 
 def test_hour_type_grid_automaps_saves_and_states_the_regular_rule(

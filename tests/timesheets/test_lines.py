@@ -193,10 +193,10 @@ def test_a_day_cannot_go_over_24_hours(client, owner_in, work, make_timesheet):
 def test_totals_per_day_and_for_the_week(client, owner_in, work):
     for day, hours in [("2026-11-23", "8"), ("2026-11-23", "2,5"), ("2026-11-24", "7")]:
         response = post_hours(client, owner_in, hour_form(work, work_date=day, hours=hours))
-    assert 'id="day-total-2026-11-23">10,50<' in response.text
-    assert 'id="day-total-2026-11-24">7,00<' in response.text
-    assert 'id="day-total-2026-11-25">0,00<' in response.text
-    assert 'id="week-total">17,50<' in response.text
+    assert 'id="day-total-2026-11-23">10,50\u00a0h<' in response.text
+    assert 'id="day-total-2026-11-24">7,00\u00a0h<' in response.text
+    assert 'id="day-total-2026-11-25">0,00\u00a0h<' in response.text
+    assert 'id="week-total">17,50\u00a0h<' in response.text
 
 
 def test_the_add_form_suggests_the_employee_trade_and_the_regular_type(client, owner_in, work):
@@ -233,7 +233,7 @@ def test_edit_a_line_in_place(client, owner_in, work, make_timesheet):
     )
     assert good.headers["HX-Retarget"] == "#hour-lines"
     assert "06-100 — Charpente" in good.text and "Temps et demi" in good.text
-    assert 'id="week-total">6,00<' in good.text
+    assert 'id="week-total">6,00\u00a0h<' in good.text
     stored = reload(sheet).hour_lines[0]
     assert (stored.hours, stored.activity_id, stored.hour_type_id) == (
         Decimal("6.00"),
@@ -254,7 +254,10 @@ def test_delete_a_line_in_place(client, owner_in, work, make_timesheet):
     )
     assert response.status_code == 200
     assert toast(response)["message"] == "Ligne supprimée."
-    assert f'id="hour-{line.id}"' not in response.text and 'id="week-total">0,00<' in response.text
+    assert (
+        f'id="hour-{line.id}"' not in response.text
+        and 'id="week-total">0,00\u00a0h<' in response.text
+    )
     assert count(HourLine) == 0
 
 
@@ -325,7 +328,9 @@ def test_expense_value_goes_where_its_kind_says(client, owner_in, work, extra, k
     assert {c: getattr(line, c) for c in ("amount", "quantity", "hours")} == {
         c: expected if c == column else None for c in ("amount", "quantity", "hours")
     }
-    shown = {"quantity": "42,50 km", "amount": "12,50 $", "hours": "2,50 h à prime"}[column]
+    shown = {"quantity": "42,50\u00a0km", "amount": "12,50\u00a0$", "hours": "2,50\u00a0h à prime"}[
+        column
+    ]
     assert shown in response.text
 
 
@@ -414,7 +419,7 @@ def test_edit_and_delete_an_expense_in_place(client, owner_in, work):
     assert f'id="{prefix}-value-error">Entrez une valeur' in bad.text
     data = expense_form(work, prefix, expense_type_id=work["meal"].id, value="18,25")
     good = client.post(url, data=data, headers=hx(prefix))
-    assert good.headers["HX-Retarget"] == "#expense-lines" and "18,25 $" in good.text
+    assert good.headers["HX-Retarget"] == "#expense-lines" and "18,25\u00a0$" in good.text
     stored = db.session.get(ExpenseLine, line.id)
     db.session.refresh(stored)
     assert (stored.amount, stored.quantity) == (Decimal("18.25"), None)

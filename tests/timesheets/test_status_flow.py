@@ -233,8 +233,8 @@ def test_who_and_when_in_local_time(client, auth, people, work, make_timesheet):
     db.session.commit()
     auth.login(people["owner"])
     page = client.get(week_url(people["owner"])).text
-    assert 'id="validated-by">Valérie Roy, le 2026-11-27 10 h 30<' in page
-    assert 'id="frozen-by">Alain Bouchard, le 2026-11-28 09 h 05<' in page
+    assert 'id="validated-by">Valérie Roy, le 27 nov. 2026, 10 h 30<' in page
+    assert 'id="frozen-by">Alain Bouchard, le 28 nov. 2026, 09 h 05<' in page
 
 
 def test_without_javascript_a_transition_redirects_to_the_week(

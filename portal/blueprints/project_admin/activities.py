@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.blueprints.access import manager_required
@@ -14,6 +13,7 @@ from portal.blueprints.project_admin.projects import page_context
 from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
 from portal.errors import ValidationError
 from portal.extensions import db, htmx
+from portal.i18n import gettext as _
 from portal.models import Activity, Project
 from portal.services import projects
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form, SearchField, SelectChoice, SelectField, StringField
 
 from portal.blueprints.forms import enum_coerce
+from portal.i18n import lazy_gettext as _l
 from portal.models import ProjectStatus
 
 

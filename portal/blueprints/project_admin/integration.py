@@ -4,7 +4,6 @@ then Synchroniser its activities and its budget. Superadmins only."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +15,7 @@ from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
 from portal.blueprints.runs import render_progress
 from portal.errors import PortalError, ValidationError
 from portal.extensions import db, htmx
+from portal.i18n import gettext as _
 from portal.models import Integration, Project, SyncSection
 from portal.services import console, integrations, project_links, projects, runs
 from portal.services.sync import budget

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_htmx import make_response
 from flask_login import current_user, login_required
 
@@ -19,6 +18,7 @@ from portal.blueprints.project_admin.forms import (
 from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
 from portal.errors import ValidationError
 from portal.extensions import db, htmx
+from portal.i18n import gettext as _
 from portal.models import Activity, Project
 from portal.services import projects
 
@@ -68,6 +68,7 @@ def index():
         pagination=pagination,
         counts=projects.activity_counts(current_user.company_id, pagination.items),
         args=args,
+        filtered=projects.is_filtered(filters.q.data or "", filters.statut.data),
     )
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from portal.blueprints.access import manager_required
@@ -16,6 +14,8 @@ from portal.blueprints.settings import bp
 from portal.blueprints.settings.forms import CatalogForm
 from portal.errors import ValidationError
 from portal.extensions import db, htmx
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import ExpenseType, HourType, Trade
 from portal.services import catalog
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 
 from portal.blueprints.forms import enum_coerce, parse_id
+from portal.i18n import lazy_gettext as _l
 from portal.models import ExpenseKind, Licence, TimesheetPermission
 
 

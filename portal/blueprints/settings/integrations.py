@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_htmx import make_response
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 
+from portal import formatting
 from portal.blueprints.access import superadmin_required
 from portal.blueprints.forms import apply_errors
 from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
 from portal.blueprints.settings import bp
 from portal.errors import ValidationError
 from portal.extensions import db, htmx
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import PartnerType
 from portal.services import avantage_access, integrations
 from portal.web import toast
@@ -235,7 +236,7 @@ def access_point_test(integration_id: int, point_id: int):
             "aller-retour %(ms)s ms.",
             version=report["server_version"],
             company=report["company"] or "?",
-            ms=report["round_trip_ms"],
+            ms=formatting.number(report["round_trip_ms"], 1),
         )
         level = "success"
     else:

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import abort, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.blueprints.forms import apply_errors, parse_id
 from portal.blueprints.timesheets import bp, context, forms
 from portal.errors import ValidationError
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models import ExpenseLine, HourLine
 from portal.services import timesheet_lines, timesheets
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.blueprints.access import timesheet_permission_required
@@ -10,6 +9,7 @@ from portal.blueprints.forms import apply_errors
 from portal.blueprints.timesheets import bp, context, forms
 from portal.errors import ValidationError
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.models import TimesheetPermission
 from portal.services import timesheet_status, timesheets
 

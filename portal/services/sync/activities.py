@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
+from portal.i18n import gettext as _
 from portal.models import Activity, LinkMethod, SyncRun, SyncSection, db
 from portal.services import project_links
 from portal.services.sync.coded import CodedSync

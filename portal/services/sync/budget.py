@@ -8,8 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import gettext as _
-
+from portal.formatting import number
+from portal.i18n import gettext as _
 from portal.models import (
     Activity,
     Integration,
@@ -59,7 +59,8 @@ class BudgetSync(SectionSync):
 
     def decide(self, ctx: SyncContext, item: dict[str, Any]) -> Decision:
         code = clean(str(item["activity"]))
-        label = _("%(code)s : %(hours)s h budgétées", code=code, hours=item.get("budget_hours"))
+        hours = number(figure(item.get("budget_hours")), 2) or "—"
+        label = _("%(code)s : %(hours)s h budgétées", code=code, hours=hours)
         warning = None
         unreadable = [name for name in FIGURES if figure(item.get(name)) is None]
         if unreadable:

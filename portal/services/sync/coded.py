@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
+from portal.i18n import gettext as _
 from portal.models import LinkMethod, db
 from portal.services.sync.context import Decision, SyncContext
 from portal.services.sync.engine import SectionSync

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
+from portal.i18n import gettext as _
 from portal.models import LinkMethod, SyncSection, User, db
 from portal.services.sync.context import Decision, SyncContext
 from portal.services.sync.engine import SectionSync
@@ -78,7 +78,9 @@ class EmployeeSync(SectionSync):
                 return Decision("skipped", label)  # unlinked by hand: left alone
             user = self.users.get(link.local_id)
             if user is None:
-                return Decision("skipped", label, warning=f"{label} : employé lié introuvable")
+                return Decision(
+                    "skipped", label, warning=_("%(label)s : employé lié introuvable", label=label)
+                )
             changes = self._changes(user, item)
             return Decision(
                 "updated" if changes else "unchanged",
