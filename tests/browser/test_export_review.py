@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.models import ExportBatch, RecordLink, SyncSection
 from tests.browser.conftest import settled
 from tests.fixtures.export_world import MONDAY
+from tests.fixtures.preflight import send
 from tests.fixtures.queue import BackgroundWorker
 
 BASE = "/feuilles-de-temps/exportation"
@@ -139,3 +140,28 @@ def test_envoyer_asks_first_cancel_sends_nothing_confirm_sends(
     expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile(r"Lot TS-\d+"))
     expect(page.locator("#export-progress")).not_to_contain_text("Voir le lot")  # no self-link
     expect(page.locator(".batch-sheet")).to_contain_text("lundi 23 novembre 2026")
+
+
+def test_sending_only_the_valid_sheets_asks_first_too(page, live_server, world, sign_in, rq):
+    """« Envoyer seulement les feuilles valides » is a send: the same confirmation, then the
+    new batch's page."""
+    good = world.sheet(world.employees["1002"])
+    bad = world.sheet(world.employees["1031"])  # inactive in Avantage: the batch is refused
+    rejected = send(world, good, bad)
+    sign_in(world.admin)
+    page.goto(f"{live_server}{BASE}/lots/{rejected.id}")
+    page.get_by_role("button", name="Envoyer seulement les feuilles valides").click()
+    dialog = page.get_by_role("dialog", name="Envoyer à Avantage?")
+    expect(dialog).to_contain_text("1 feuille(s), 1 ligne(s) et 8,00\u00a0h")
+    dialog.get_by_role("button", name="Annuler").click()
+    expect(dialog).to_have_count(0)
+    assert _batches() == 1
+    page.get_by_role("button", name="Envoyer seulement les feuilles valides").click()
+    settled(dialog)
+    with BackgroundWorker(burst=False, jobs=1):
+        dialog.get_by_role("button", name=re.compile("Confirmer l'envoi")).click()
+        expect(page).to_have_url(re.compile(rf"{BASE}/lots/(?!{rejected.id}$)\d+$"))
+        expect(page.locator("#export-progress")).to_contain_text(
+            "Accepté par Avantage", timeout=20_000
+        )
+    assert _batches() == 2

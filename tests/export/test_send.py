@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -130,9 +131,21 @@ def test_valid_only_resend_sends_the_other_sheets_in_a_new_batch(world, rq, clie
     good = world.sheet(world.employees["1002"])
     bad = world.sheet(world.employees["1031"])
     rejected = _send(world, [good, bad])
-    response = client.post(
-        f"/feuilles-de-temps/exportation/lots/{rejected.id}/valides", headers={"HX-Request": "true"}
+    url = f"/feuilles-de-temps/exportation/lots/{rejected.id}/valides"
+    step = client.post(url, headers={"HX-Request": "true"})
+    # The first click only says what will go, as Envoyer does: the good sheet, « Gelée ».
+    assert step.headers["HX-Retarget"] == "#export-confirm"
+    assert "Vous allez envoyer 1 feuille(s), 1 ligne(s) et 8,00\u00a0h" in step.text
+    assert "deviendra « Gelée »" in step.text
+    assert f'action="{url}"' in step.text
+    assert (
+        db.session.scalar(db.select(ExportBatch).where(ExportBatch.resend_of_id == rejected.id))
+        is None
     )
+    digest = re.search(r'name="confirmation" value="([0-9a-f]{64})"', step.text).group(1)
+    forged = client.post(url, data={"confirmation": "0" * 64}, headers={"HX-Request": "true"})
+    assert "ont changé depuis votre confirmation" in forged.text
+    response = client.post(url, data={"confirmation": digest}, headers={"HX-Request": "true"})
     resent = db.session.scalar(
         db.select(ExportBatch).where(ExportBatch.resend_of_id == rejected.id)
     )

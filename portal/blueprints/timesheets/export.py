@@ -133,7 +133,7 @@ def export_send():
     try:
         sheets = selected_sheets()
         if confirmation is None:  # the first click: say what will happen, send nothing
-            return _confirm(
+            return confirm_send(
                 integration, sheets, prepare(integration, sheets, ready_only=ready_only)
             )
         batch, created = create_batch(
@@ -154,7 +154,7 @@ def export_send():
             plan = prepare(integration, sheets, ready_only=ready_only)
         except PortalError as blocked:
             return _refused(integration, blocked)
-        return _confirm(integration, sheets, plan, error)
+        return confirm_send(integration, sheets, plan, error)
     except PortalError as error:
         db.session.rollback()
         return _refused(integration, error)
@@ -182,12 +182,19 @@ def _refused(integration, error: PortalError):
     )
 
 
-def _confirm(integration, sheets, plan, error: PortalError | None = None):
+def confirm_send(integration, sheets, plan, error: PortalError | None = None, *, resend_of=None):
     """Envoyer's confirmation: what the send will do, from the plan it will send, with that
-    plan's digest (a send whose plan changed since is refused and confirmed again)."""
+    plan's digest (a send whose plan changed since is refused and confirmed again). For
+    « Envoyer seulement les feuilles valides » (``resend_of``) it confirms to that route."""
+    action = (
+        url_for("timesheets.export_resend_valid", batch_id=resend_of.id)
+        if resend_of is not None
+        else url_for("timesheets.export_send")
+    )
     context = {
         "integration": integration,
         "plan": plan,
+        "action": action,
         "confirmation": digest(plan),
         "selected": [sheet.id for sheet in sheets],
         "ready_only": request.form.get("ready_only") == "y",

@@ -9,13 +9,13 @@ from flask_login import current_user, login_required
 
 from portal import jobs
 from portal.blueprints.timesheets import bp
-from portal.blueprints.timesheets.export import admin_required, progress_context
+from portal.blueprints.timesheets.export import admin_required, confirm_send, progress_context
 from portal.errors import PortalError
 from portal.extensions import db, htmx
 from portal.i18n import gettext as _
 from portal.models import BatchStatus, ExportBatch
 from portal.services import export_batch_view, export_messages, export_queries, export_review
-from portal.services.export_batch import create_batch
+from portal.services.export_batch import PlanChangedError, create_batch, prepare
 from portal.web import toast
 
 STOP_POLLING = 286
@@ -112,14 +112,19 @@ def export_resume(batch_id: int):
 @login_required
 @admin_required
 def export_resend_valid(batch_id: int):
-    """Envoyer seulement les feuilles valides: a new batch with the sheets Avantage accepted."""
+    """Envoyer seulement les feuilles valides: a new batch with the sheets Avantage accepted,
+    confirmed first like Envoyer (the first post shows what will be sent, sends nothing)."""
     batch = export_queries.get_batch(current_user.company_id, batch_id)
     sheets = export_queries.valid_sheets(batch) if batch.status == BatchStatus.REJECTED else []
     if not sheets:
         return make_response(
             "", 204, trigger=toast(_("Aucune feuille de ce lot n'est entièrement valide."), "error")
         )
+    confirmation = request.form.get("confirmation", "")[:64] or None
     try:
+        if confirmation is None:
+            plan = prepare(batch.integration, sheets, ready_only=False)
+            return confirm_send(batch.integration, sheets, plan, resend_of=batch)
         resent, created = create_batch(
             current_user.company_id,
             current_user,
@@ -127,10 +132,15 @@ def export_resend_valid(batch_id: int):
             sheets,
             confirm_resend=False,
             resend_of=batch,
+            confirmation=confirmation,
         )
         db.session.commit()
         if created:
             jobs.start_export(resent)
+    except PlanChangedError as error:
+        db.session.rollback()  # confirm again, with the numbers of now
+        plan = prepare(batch.integration, sheets, ready_only=False)
+        return confirm_send(batch.integration, sheets, plan, error, resend_of=batch)
     except PortalError as error:
         db.session.rollback()
         return make_response("", 204, trigger=toast(error.message, "error"))
