@@ -9,7 +9,13 @@ import tracemalloc
 
 import pytest
 
-from portal.avantage import AvantageClient, ProtocolError, RequestTimeoutError, ServerError
+from portal.avantage import (
+    AvantageClient,
+    AvantageError,
+    ProtocolError,
+    RequestTimeoutError,
+    ServerError,
+)
 from portal.avantage.protocol import Greeting
 from tests.avantage.peers import ScriptedServer
 from tests.simulator_fixtures import RunningSimulator
@@ -219,3 +225,17 @@ def test_nested_listings_share_one_connection(simulator: RunningSimulator) -> No
         }
     assert len(activities) == 12
     assert all(len(codes) == 8 for codes in activities.values())
+
+
+def test_a_server_that_goes_away_stays_away_until_cleared(make_simulator) -> None:
+    """``frame_budget``: past N frames in all, every frame of every connection is dropped
+    (reconnections too), which the export tests use for « MainTCP went away mid-batch »."""
+    simulator: RunningSimulator = make_simulator(employees=200, frame_budget=2)
+    with simulator.client(retries=2) as client:
+        client.login()  # frame 1
+        next(iter(client.iter_items("employees", limit=50)))  # frame 2: the first page
+        with pytest.raises(AvantageError):
+            list(client.iter_items("employees", limit=50))  # frame 3, then every login
+    simulator.server.config.frame_budget = None
+    with simulator.client() as client:
+        assert len(list(client.iter_items("employees", limit=50))) == 200

@@ -42,6 +42,9 @@ class SimulatorConfig:
     latency_ms: int = 0
     #: Close the connection, unanswered, when frame N+1 arrives.
     drop_after: int | None = None
+    #: Close every connection, unanswered, at any frame past the Nth the server received in
+    #: all (since it started): a MainTCP that goes away mid-work and stays away until cleared.
+    frame_budget: int | None = None
     #: Send a garbage line instead of every Nth response.
     garbage_every: int | None = None
     #: Seconds to wait before sending the greeting.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -38,6 +39,8 @@ class SimulatorServer:
         self.address: tuple[str, int] | None = None
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[None]] = set()
+        #: Numbers the frames of every session, for ``config.frame_budget``.
+        self._frames = itertools.count(1)
         self._active = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -65,7 +68,9 @@ class SimulatorServer:
         assert task is not None
         self._sessions.add(task)
         peer = "{}:{}".format(*(writer.get_extra_info("peername") or ("?", "?"))[:2])
-        session = Session(self.config, self.dataset, self.state, self.lister, reader, writer)
+        session = Session(
+            self.config, self.dataset, self.state, self.lister, reader, writer, self._frames
+        )
         busy = self._active >= self.config.max_sessions
         if not busy:
             self._active += 1

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from portal.avantage.cipher import FrameCipher, FrameCodec, PlainCodec, sealed_line_length
@@ -86,9 +87,11 @@ class Session:
         lister: Lister,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
+        server_frames: Iterator[int],
     ) -> None:
         self.config, self.dataset, self.state, self.lister = config, dataset, state, lister
         self._reader, self._writer = reader, writer
+        self._server_frames = server_frames
         self.frames_received = 0
         self._responses_sent = 0
         self._authenticated = False
@@ -143,6 +146,9 @@ class Session:
             self.frames_received += 1
             if self.config.drop_after is not None and self.frames_received > self.config.drop_after:
                 return f"dropped after {self.config.drop_after} frames (fault injection)"
+            budget = self.config.frame_budget
+            if next(self._server_frames) > (budget if budget is not None else math.inf):
+                return f"server down after {budget} frames in all (fault injection)"
             await self._handle(line)
         return self._closing
 
