@@ -1,10 +1,10 @@
-"""Benchmark: the Employés sync of 10,000 employees from the MainTCP simulator.
+"""Benchmark: the Employés sync from the MainTCP simulator into an empty company, at 1x, 4x, 10x.
 
-``python bench/sync_employees.py [--employees N] [--database-url URL]`` syncs into an empty
-database (every employee created and linked), then again into the fully linked database
-(a full resync: every employee compared, nothing to write), and prints wall time, rows/s,
-LIST round trips, peak RSS, and the ratio to a floor measured in the same run: the same pages
-listed with the client, without matching, and their rows inserted with one ``executemany``.
+``python bench/sync_employees.py [--employees 10000] [--scales 1,4,10] [--pairs 7]
+[--database-url URL]`` runs, at each size, interleaved pairs of an empty-database sync and
+the same-rows floor (the rows the sync ends up with, one executemany per table), and prints
+min / median / max of the sync time, of the time per 1,000 employees (linear: the same at
+every size) and of the per-pair ratio to the floor, then one fully linked resync.
 
 It runs the sync service exactly as the RQ job does (same function, same commits per page),
 without the queue in between. The simulator runs in a subprocess (see avantage_listing.py).
@@ -15,14 +15,14 @@ SQLite in a temporary file by default; ``--database-url postgresql+psycopg://…
 from __future__ import annotations
 
 import argparse
-import json
 import math
+import statistics
 import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from avantage_listing import USER, peak_rss_mib
-from portal_bench import portal_beside_simulator
+from portal_bench import load_average, portal_beside_simulator, report_result
 
 from portal.avantage import AvantageClient
 from portal.extensions import db
@@ -42,7 +42,8 @@ PAGE_SIZE = 500
 
 
 def setup(url: str, simulator_port: int, password: str, key: str):
-    """A company whose Avantage integration points at the simulator."""
+    """A company whose Avantage integration points at the simulator (in an emptied database)."""
+    db.session.remove()  # the last pair's reads hold locks that DROP TABLE would wait for
     db.drop_all()
     db.create_all()
     company = Company(name="Banc d'essai inc.")
@@ -102,39 +103,6 @@ def _listed(port: int, password: str, key: str) -> tuple[list[dict], int]:
             item for page in client.list_pages("employees", limit=PAGE_SIZE) for item in page.items
         ]
         return items, client.round_trips
-
-
-def floor(port: int, password: str, key: str) -> dict:
-    """The same pages listed with the client, their rows inserted with one executemany."""
-    started = time.perf_counter()
-    items, round_trips = _listed(port, password, key)
-    listed = time.perf_counter()
-    rows = [
-        {
-            "number": item["number"],
-            "first_name": item["first_name"],
-            "last_name": item["last_name"],
-            "email": item["email"],
-            "data": json.dumps(item),
-        }
-        for item in items
-    ]
-    table = sa.Table(
-        "bench_floor",
-        sa.MetaData(),
-        sa.Column("number", sa.String(20)),
-        sa.Column("first_name", sa.String(80)),
-        sa.Column("last_name", sa.String(80)),
-        sa.Column("email", sa.String(254)),
-        sa.Column("data", sa.Text),
-    )
-    table.drop(db.engine, checkfirst=True)
-    table.create(db.engine)
-    with db.engine.begin() as connection:
-        connection.execute(table.insert(), rows)
-    seconds = time.perf_counter() - started
-    table.drop(db.engine)
-    return {"seconds": seconds, "list_seconds": listed - started, "round_trips": round_trips}
 
 
 def same_rows_floor(port: int, password: str, key: str) -> float:
@@ -210,45 +178,93 @@ def same_rows_floor(port: int, password: str, key: str) -> float:
     return seconds
 
 
+def _spread(values: list[float]) -> str:
+    return f"min {min(values):.2f} / median {statistics.median(values):.2f} / max {max(values):.2f}"
+
+
+def measure_scale(employees: int, pairs: int, database_url: str | None) -> dict:
+    """``pairs`` interleaved pairs at one size: an empty-database sync, then the same-rows
+    floor, same moment, same machine; then one fully linked resync (shown, not paired)."""
+    syncs, floors = [], []
+    with portal_beside_simulator(database_url, employees) as bench:
+        for _ in range(pairs):
+            integration, admin = setup(bench.url, bench.port, bench.password, bench.key)
+            syncs.append(
+                sync(integration, admin, bench.port, bench.password, bench.key, full=False)
+            )
+            floors.append(same_rows_floor(bench.port, bench.password, bench.key))
+        linked = sync(integration, admin, bench.port, bench.password, bench.key, full=True)
+        url = bench.url
+    seconds = [result["seconds"] for result in syncs]
+    return {
+        "employees": employees,
+        "database": url.split(":")[0],
+        "seconds": seconds,
+        "floors": floors,
+        "ratios": [sync_s / floor_s for sync_s, floor_s in zip(seconds, floors, strict=True)],
+        "per_1000": [1000 * value / employees for value in seconds],
+        "last": syncs[-1],
+        "linked": linked,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--employees", type=int, default=10_000)
+    parser.add_argument("--employees", type=int, default=10_000, help="the 1x size")
+    parser.add_argument(
+        "--scales", default="1,4,10", help="multiples of --employees to run (e.g. 1 or 1,4)"
+    )
+    parser.add_argument("--pairs", type=int, default=7, help="interleaved pairs per size")
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    with portal_beside_simulator(args.database_url, args.employees) as bench:
-        integration, admin = setup(bench.url, bench.port, bench.password, bench.key)
-        rss_before = peak_rss_mib()
-        empty = sync(integration, admin, bench.port, bench.password, bench.key, full=False)
-        linked = sync(integration, admin, bench.port, bench.password, bench.key, full=True)
-        base = floor(bench.port, bench.password, bench.key)
-        rows_floor = same_rows_floor(bench.port, bench.password, bench.key)
-    url = bench.url
-    pages = math.ceil(args.employees / PAGE_SIZE)
+    scales = [int(scale) for scale in args.scales.split(",")]
     print(
-        f"Employés sync of {args.employees:,} employees, {PAGE_SIZE} per page, encryption on, "
-        f"database {url.split(':')[0]}"
+        f"Employés sync into an empty company, {PAGE_SIZE} per page, encryption on; "
+        f"{args.pairs} interleaved pairs per size; load average {load_average()}"
     )
-    for name, result in (("empty database", empty), ("fully linked", linked)):
+    print(
+        "same-rows floor: the same pages listed with the client, then the rows the sync ends "
+        "up with (employee, cached record, link) written with one executemany per table into "
+        "empty copies without foreign keys or indexes; it leaves out matching, e-mail checks, "
+        "run counters, notes and the commit per page."
+    )
+    results = [
+        measure_scale(args.employees * scale, args.pairs, args.database_url) for scale in scales
+    ]
+    base = statistics.median(results[0]["per_1000"])
+    for scale, result in zip(scales, results, strict=True):
+        employees, last, linked = result["employees"], result["last"], result["linked"]
+        pages = math.ceil(employees / PAGE_SIZE)
+        per_1000 = statistics.median(result["per_1000"])
+        print(f"\n{scale}x = {employees:,} employees, database {result['database']}")
+        print(f"  sync s           : {_spread(result['seconds'])}")
+        print(f"  s per 1,000      : {_spread(result['per_1000'])} ({per_1000 / base:.2f}x the 1x)")
+        print(f"  same-rows floor s: {_spread(result['floors'])}")
+        print(f"  sync / floor     : {_spread(result['ratios'])} (target 1.5x)")
         print(
-            f"{name:>15}: {result['seconds']:.2f} s = {result['done'] / result['seconds']:,.0f}"
-            f" rows/s; created {result['created']}, linked {result['linked']}, unchanged "
-            f"{result['unchanged']}; {result['round_trips']} round trips for {pages} pages "
-            f"(pages + {result['round_trips'] - pages}: the LOGIN); "
-            f"ratio to floor {result['seconds'] / base['seconds']:.2f}x (target 3x)"
+            f"  last run         : created {last['created']}, unchanged {last['unchanged']}; "
+            f"{last['round_trips']} round trips for {pages} pages (pages + 1: the LOGIN)"
         )
-    print(
-        f"{'floor':>15}: {base['seconds']:.2f} s (listing {base['list_seconds']:.2f} s, "
-        f"{base['round_trips']} round trips, then one executemany)"
-    )
-    print(
-        f"{'same-rows floor':>15}: {rows_floor:.2f} s (listing, then the employee, cached "
-        "record and link rows, one executemany per table); empty-database sync / this = "
-        f"{empty['seconds'] / rows_floor:.2f}x"
-    )
-    print(
-        f"{'peak RSS':>15}: {rss_before:.1f} MiB before the syncs, {peak_rss_mib():.1f} MiB after"
-    )
-    print(f"{'target':>15}: {args.employees:,} employees in under 5 s on 2 cores")
+        print(f"  fully linked     : {linked['seconds']:.2f} s resync, nothing to write")
+        ratio = statistics.median(result["ratios"])
+        report_result(
+            f"Employés sync {employees:,}, empty, {result['database']}",
+            statistics.median(result["seconds"]),
+            unit="s",
+            floor=statistics.median(result["floors"]),
+            ratio=ratio,
+            target="≤ 1.5× the same-rows floor",
+            met=ratio <= 1.5,
+        )
+        if scale != scales[0]:
+            report_result(
+                f"Employés sync s per 1,000 at {scale}x / at {scales[0]}x, {result['database']}",
+                per_1000 / base,
+                ratio=per_1000 / base,
+                target="≤ 1.3 (linear)",
+                met=per_1000 / base <= 1.3,
+            )
+    print(f"\npeak RSS {peak_rss_mib():.1f} MiB; load average {load_average()}")
 
 
 if __name__ == "__main__":

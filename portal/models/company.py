@@ -40,6 +40,9 @@ class User(UserMixin, TenantMixin, TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("company_id", "employee_number"),
         sa.Index("ix_user_company_id_name_sort", "company_id", "name_sort"),
+        # E-mails are unique whatever their case: sign-in, the user form and the employee
+        # sync's page of new addresses look them up by lower(email).
+        sa.Index("ix_user_email_lower", sa.func.lower(sa.text("email"))),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
