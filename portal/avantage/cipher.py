@@ -31,22 +31,28 @@ def derive_key(password: str, salt: bytes) -> bytes:
     return hkdf.derive(password.encode("utf-8"))
 
 
-def encrypt_line(key: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
-    """``base64(nonce12 || ciphertext_with_tag)`` with a fresh random nonce, no line ending."""
+def encrypt_line(key: bytes | AESGCM, plaintext: bytes, associated_data: bytes) -> bytes:
+    """``base64(nonce12 || ciphertext_with_tag)`` with a fresh random nonce, no line ending.
+
+    ``key`` is the 32-byte key or, to skip its set-up on every frame, an AESGCM built from it.
+    """
+    aead = AESGCM(key) if isinstance(key, bytes) else key
     nonce = os.urandom(NONCE_SIZE)
-    return base64.b64encode(nonce + AESGCM(key).encrypt(nonce, plaintext, associated_data))
+    return base64.b64encode(nonce + aead.encrypt(nonce, plaintext, associated_data))
 
 
-def decrypt_line(key: bytes, line: bytes, associated_data: bytes) -> bytes:
+def decrypt_line(key: bytes | AESGCM, line: bytes, associated_data: bytes) -> bytes:
     """Inverse of :func:`encrypt_line`; raise DecryptError for anything else."""
+    aead = AESGCM(key) if isinstance(key, bytes) else key
     try:
         sealed = binascii.a2b_base64(line, strict_mode=True)  # C speed, unlike b64decode(validate)
     except (binascii.Error, ValueError) as error:
         raise DecryptError("frame is not base64") from error
     if len(sealed) < NONCE_SIZE + TAG_SIZE:
         raise DecryptError("frame too short to be sealed")
+    ciphertext = memoryview(sealed)[NONCE_SIZE:]  # no copy of a page-sized frame
     try:
-        return AESGCM(key).decrypt(sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], associated_data)
+        return aead.decrypt(sealed[:NONCE_SIZE], ciphertext, associated_data)
     except InvalidTag as error:
         raise DecryptError("frame does not decrypt with this key") from error
 
@@ -104,7 +110,8 @@ class FrameCipher:
     """``crypto=on``: seals outgoing frames with the next ``seq``; checks 1, 2, 3… on receipt."""
 
     def __init__(self, key: bytes, *, send_ad: bytes, receive_ad: bytes) -> None:
-        self._key, self._send_ad, self._receive_ad = key, send_ad, receive_ad
+        self._aead = AESGCM(key)  # built once: its key setup costs more than a page's AES
+        self._send_ad, self._receive_ad = send_ad, receive_ad
         self.sent_seq = 0
         self.received_seq = 0
 
@@ -124,11 +131,11 @@ class FrameCipher:
         """Frame → encrypted line with ``\\n``, carrying the next outgoing ``seq``."""
         self.sent_seq += 1
         plaintext = encode_json({**frame, "seq": self.sent_seq})
-        return encrypt_line(self._key, plaintext, self._send_ad) + b"\n"
+        return encrypt_line(self._aead, plaintext, self._send_ad) + b"\n"
 
     def decrypt(self, line: bytes) -> bytes:
         """Encrypted line → plaintext JSON bytes (``seq`` not checked yet)."""
-        return decrypt_line(self._key, line, self._receive_ad)
+        return decrypt_line(self._aead, line, self._receive_ad)
 
     def accept(self, plaintext: bytes) -> dict[str, Any]:
         """Plaintext → frame: consumes one ``seq`` step, raises SequenceError on a replay."""

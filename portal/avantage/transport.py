@@ -67,7 +67,8 @@ class LineReader:
         while True:
             index = self._buffer.find(b"\n", self._scanned)
             if index >= 0:
-                line = bytes(self._buffer[:index]).removesuffix(b"\r")
+                with memoryview(self._buffer) as view:  # one copy of the line, not two
+                    line = view[:index].tobytes().removesuffix(b"\r")
                 del self._buffer[: index + 1]
                 self._scanned = 0
                 if len(line) > max_bytes:

@@ -110,6 +110,26 @@ def test_sealed_frames_carry_seq_and_open_only_in_their_direction() -> None:
         FrameCipher.for_server("wrong", salt).unseal(first.rstrip(b"\n"))
 
 
+def test_a_cipher_sets_its_key_up_once_not_per_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal.avantage import cipher
+
+    built = []
+    real = cipher.AESGCM
+
+    def counting_aesgcm(key: bytes) -> object:
+        built.append(key)
+        return real(key)
+
+    monkeypatch.setattr(cipher, "AESGCM", counting_aesgcm)
+    salt = bytes(16)
+    client, server = FrameCipher.for_client("abcde", salt), FrameCipher.for_server("abcde", salt)
+    for number in range(1, 6):
+        line = client.seal({"id": number, "op": "PING"}).rstrip(b"\n")
+        assert server.unseal(line) == {"id": number, "op": "PING"}
+        assert client.unseal(server.seal({"id": number}).rstrip(b"\n")) == {"id": number}
+    assert len(built) == 2  # one per side, whatever the frames
+
+
 def test_replayed_missing_and_reordered_seq_are_refused() -> None:
     key = derive_key("abcde", bytes(16))
 
