@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: demo test test-postgres install translations lint browser-deps clean
+.PHONY: demo test test-postgres bench install translations lint browser-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: install translations browser-deps
 test-postgres: install translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/portal_test} \
 	  $(BIN)/pytest -m "not browser" --ignore=tests/avantage
+
+# Every script of bench/ at modest sizes, then one table (figure, value, floor, ratio, target,
+# met). The load test needs a PostgreSQL server on 127.0.0.1:5432 and redis-server.
+bench: install translations
+	cd bench && ../$(BIN)/python report.py
 
 lint: install
 	$(BIN)/ruff check .

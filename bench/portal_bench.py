@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -13,6 +15,43 @@ from avantage_listing import start_server
 
 from portal import create_app
 from portal.extensions import db
+
+#: The prefix of the one machine-readable line per figure that ``bench/report.py`` collects.
+RESULT_PREFIX = "BENCH-RESULT "
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as ``uptime`` shows them."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def report_result(
+    figure: str,
+    value: float,
+    *,
+    target: str,
+    met: bool,
+    unit: str = "",
+    floor: float | None = None,
+    ratio: float | None = None,
+) -> None:
+    """Print one figure for ``make bench``: ``BENCH-RESULT {json}`` on a line of its own.
+
+    ``value`` and ``floor`` are in ``unit``; ``ratio`` is the bench's headline ratio (the median
+    of its per-pair ratios, not value / floor); ``target`` says what meets it, ``met`` whether
+    this run did. The load average is added.
+    """
+    line = {
+        "figure": figure,
+        "value": value,
+        "unit": unit,
+        "floor": floor,
+        "ratio": ratio,
+        "target": target,
+        "met": bool(met),
+        "load": load_average(),
+    }
+    print(RESULT_PREFIX + json.dumps(line, ensure_ascii=False), flush=True)
 
 
 @dataclass
