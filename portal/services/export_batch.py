@@ -12,6 +12,7 @@ from portal.errors import ConflictError, PortalError, ValidationError
 from portal.i18n import gettext as _
 from portal.models import ExportBatch, ExportLine, Integration, Timesheet, User, db
 from portal.services import audit
+from portal.services.bulk_insert import insert_rows
 from portal.services.export import SENDABLE, plan
 from portal.services.export_data import Plan
 
@@ -109,8 +110,8 @@ def create_batch(
     db.session.add(batch)
     db.session.flush()
     _lock(batch, sheets)
-    db.session.execute(
-        ExportLine.__table__.insert(),
+    insert_rows(
+        ExportLine.__table__,
         [
             {
                 "batch_id": batch.id,

@@ -8,6 +8,8 @@ begun. Kill the worker anywhere and the next run converges.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import sqlalchemy as sa
 
 from portal.avantage import AvantageClient, AvantageError, BatchResult, ServerError
@@ -24,10 +26,11 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import audit, export_messages, runs
+from portal.services.bulk_insert import insert_rows
 from portal.services.leases import Lease, LeaseLostError
 
-#: Lines per ADD_LINES call made by the portal (the client splits further under ``buffer``);
-#: progress is recorded after each.
+#: Lines read per query and handed to one ADD_LINES call (the client splits further under
+#: ``buffer``); progress is recorded after each. A send holds one chunk at a time.
 CHUNK = 5000
 
 #: The states in which a job may take a batch: queued, or being sent by a job whose lease
@@ -80,25 +83,39 @@ def send(batch: ExportBatch, client: AvantageClient, lease: Lease | None = None)
     record(batch, state, lease)
 
 
-def _payloads(batch: ExportBatch) -> list[dict]:
-    """The batch's lines exactly as frozen at its creation, in line order."""
-    return list(
-        db.session.scalars(
-            sa.select(ExportLine.payload)
-            .where(ExportLine.batch_id == batch.id)
+def payload_chunks(batch: ExportBatch) -> Iterator[list[dict]]:
+    """The batch's lines exactly as frozen at its creation, in line order, ``CHUNK`` per
+    query: a keyset on the line number, so memory stays flat however many lines the batch
+    holds, and a commit between chunks does not end the read."""
+    batch_id, last = batch.id, 0
+    while True:
+        rows = db.session.execute(
+            sa.select(ExportLine.line_no, ExportLine.payload)
+            .where(ExportLine.batch_id == batch_id, ExportLine.line_no > last)
             .order_by(ExportLine.line_no)
-        )
-    )
+            .limit(CHUNK)
+        ).all()
+        if not rows:
+            return
+        yield [row.payload for row in rows]
+        if len(rows) < CHUNK:
+            return
+        last = rows[-1].line_no
 
 
 def _add_lines(batch: ExportBatch, client: AvantageClient, lease: Lease | None) -> None:
-    payloads = _payloads(batch)
-    batch.lines_sent = 0
-    for start in range(0, len(payloads), CHUNK):
+    """ADD_LINES one chunk at a time as it is read, recording the progress after each.
+
+    Nothing of the batch is changed before a chunk is through: a pending change, flushed by
+    the next read, would keep the batch's row locked while the chunk is sent, and the
+    heartbeat renewing the lease would wait for it."""
+    sent = 0
+    for chunk in payload_chunks(batch):
         if lease:
             lease.check()
-        client.add_lines(batch.batch_key, payloads[start : start + CHUNK])
-        batch.lines_sent = min(len(payloads), start + CHUNK)
+        client.add_lines(batch.batch_key, chunk)
+        sent += len(chunk)
+        batch.lines_sent = sent
         db.session.commit()
 
 
@@ -195,21 +212,26 @@ def _audit_freezes(batch: ExportBatch, frozen: list[int], now) -> None:
         .join(User, User.id == Timesheet.employee_id)
         .where(Timesheet.id.in_(frozen))
     )
+    # Rendered once: a lazy label is translated again at each use.
+    change = f"{TimesheetStatus.VALIDATED.label} → {TimesheetStatus.FROZEN.label}"
+    number = batch.avantage_batch
+    shared = {
+        "company_id": batch.company_id,
+        "user_id": batch.requested_by_id,
+        "at": now,
+        "action": "timesheet.freeze",
+        "target_type": "Timesheet",
+        "details": {"previous": "validated", "status": "frozen", "batch": batch.id},
+    }
     events = [
         {
-            "company_id": batch.company_id,
-            "user_id": batch.requested_by_id,
-            "at": now,
-            "action": "timesheet.freeze",
-            "target_type": "Timesheet",
+            **shared,
             "target_id": sheet_id,
-            "summary": f"{first} {last} — {week.isoformat()} : {TimesheetStatus.VALIDATED.label} "
-            f"→ {TimesheetStatus.FROZEN.label} ({batch.avantage_batch})"[:300],
-            "details": {"previous": "validated", "status": "frozen", "batch": batch.id},
+            "summary": f"{first} {last} — {week.isoformat()} : {change} ({number})"[:300],
         }
         for sheet_id, week, first, last in rows
     ]
-    db.session.execute(AuditEvent.__table__.insert(), events)
+    insert_rows(AuditEvent.__table__, events)
 
 
 def _finish(batch: ExportBatch, lease: Lease | None, *where, **values) -> bool:
