@@ -1,10 +1,12 @@
-"""One URL, two renderings: the fragment for htmx requests aimed at it, the page otherwise."""
+"""One URL, two renderings: the fragment for htmx requests aimed at it, the page otherwise;
+and the streamed CSV downloads."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from flask import render_template
+from flask import Response, render_template, stream_with_context
 from flask_htmx import make_response
 
 from portal.extensions import htmx
@@ -33,3 +35,12 @@ def fragment_with_toast(
     return make_response(
         render_template(template, **context), trigger=toast(toast_message, level), **extra
     )
+
+
+def csv_download(chunks: Iterator[bytes], name: str) -> Response:
+    """A CSV download streamed from ``chunks`` (``services/spreadsheet``), as ``name``.csv."""
+    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 from flask_htmx import make_response
 from flask_login import current_user, login_required
 
 from portal import jobs
 from portal.blueprints.access import superadmin_required
+from portal.blueprints.rendering import csv_download
 from portal.models import RunStatus, SyncRun
-from portal.services import run_notes, run_summary, runs
+from portal.services import run_notes, run_summary, runs, spreadsheet
 from portal.web import toast
 
 bp = Blueprint("runs", __name__, url_prefix="/synchro/executions")
@@ -105,10 +106,6 @@ def details_csv(run_id: int):
     """Every stored note of the run, streamed: rows are read from the database a chunk at a
     time while they are sent. French uses « ; » between cells, as its spreadsheets expect."""
     run = runs.get_run(current_user.company_id, run_id)
-    delimiter = ";" if get_locale().language == "fr" else ","
-    filename = f"synchronisation-{run.section.value}-{run.id}.csv"
-    return Response(
-        stream_with_context(run_notes.csv_lines(run, delimiter)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    chosen = spreadsheet.dialect(str(get_locale()))
+    chunks = run_notes.csv_lines(run, chosen)
+    return csv_download(chunks, f"synchronisation-{run.section.value}-{run.id}")

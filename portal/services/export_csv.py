@@ -1,51 +1,23 @@
-"""The CSV of an Aperçu or of a batch, for Excel, written as it is read (a generator).
+"""The CSV of an Aperçu or of a batch, for Excel (see ``spreadsheet`` for the encoding).
 
-* UTF-8 with a byte order mark: without it Excel on Windows reads the file as Windows-1252
-  and « Bélanger » shows as « BÃ©langer ».
-* Excel splits a ``.csv`` it opens on the list separator of Windows' regional settings and
-  reads numbers with their decimal symbol: « ; » and « , » in fr-CA, « , » and « . » in
-  en-CA. The file follows the language the person uses in the portal: French gives ``;`` and
-  ``8,50``, English ``,`` and ``8.50``. (A ``sep=;`` first line would force the separator,
-  but Excel then ignores the byte order mark and the accents break: it is not written.)
-* Numbers have no thousands separator and no unit in the cell (the unit has its own column),
-  so Excel reads them as numbers and sums them; dates are ISO (``2026-11-23``), which Excel
-  reads as dates in every locale (it is also fr-CA Windows' short date format).
-* A text cell that Excel would take for a formula (``=``, ``+``, ``-``, ``@``) starts with an
-  apostrophe: an employee named ``=HYPERLINK(…)`` stays text.
+Numbers have no thousands separator and no unit in the cell (the unit has its own column), so
+Excel reads them as numbers and sums them; dates are ISO (``2026-11-23``), which Excel reads
+as dates in every locale (it is also fr-CA Windows' short date format).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from portal.i18n import gettext as _
 from portal.models import BatchStatus, ExpenseKind, ExportBatch
-from portal.services import export_batch_view
+from portal.services import export_batch_view, spreadsheet
 from portal.services.export_data import Plan
 from portal.services.export_messages import rejection_sentence
 from portal.services.export_review import Labels, ReadableLine
-
-#: Rows encoded per chunk of the response.
-ROWS_PER_CHUNK = 500
-BOM = "\ufeff"
-#: What Excel could take for the start of a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True)
-class Dialect:
-    delimiter: str
-    decimal: str
-
-
-def dialect(language: str) -> Dialect:
-    """Excel's reading of a CSV in the regional settings that go with ``language``."""
-    return Dialect(";", ",") if language.startswith("fr") else Dialect(",", ".")
+from portal.services.spreadsheet import Dialect, safe_text
 
 
 def header() -> list[str]:
@@ -72,19 +44,10 @@ def header() -> list[str]:
 
 
 def encode(rows: Iterable[list], chosen: Dialect) -> Iterator[bytes]:
-    """The header then ``rows``, as UTF-8 with a byte order mark, a chunk per
-    ``ROWS_PER_CHUNK`` rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=chosen.delimiter, lineterminator="\r\n")
-    buffer.write(BOM)
-    writer.writerow(header())
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([_cell(value, chosen) for value in row])
-        if count % ROWS_PER_CHUNK == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    """The header then ``rows``, each value written as ``chosen`` reads it, streamed."""
+    return spreadsheet.stream(
+        header(), ([_cell(value, chosen) for value in row] for row in rows), chosen
+    )
 
 
 def _cell(value, chosen: Dialect) -> str:
@@ -94,8 +57,7 @@ def _cell(value, chosen: Dialect) -> str:
         return f"{value:.2f}".replace(".", chosen.decimal)
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return safe_text(str(value))
 
 
 def _nature(line: ReadableLine) -> tuple[str, str]:

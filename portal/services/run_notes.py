@@ -3,8 +3,6 @@ change), stored in bulk page by page up to a bound, listed on its page and strea
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -12,6 +10,8 @@ from sqlalchemy.engine import Row
 
 from portal.i18n import gettext as _
 from portal.models import SyncRun, SyncRunNote, db
+from portal.services import spreadsheet
+from portal.services.spreadsheet import safe_text
 
 #: How many notes (details) a run's page lists; the CSV has every stored one.
 SHOWN_NOTES = 500
@@ -89,14 +89,6 @@ def stored_count(run: SyncRun) -> int:
     return min(run.notes_total, MAX_STORED_NOTES)
 
 
-#: What a spreadsheet would run as a formula: such a cell gets a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: str) -> str:
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
-
-
 def action_label(run: SyncRun, action: str) -> str:
     """A note's kind as its badge says it (« serait créé » in a preview, « créé » otherwise)."""
     labels = {
@@ -110,34 +102,22 @@ def action_label(run: SyncRun, action: str) -> str:
     return would if run.preview else done
 
 
-def csv_lines(run: SyncRun, delimiter: str = ",") -> Iterator[str]:
-    """The run's details as CSV text, a chunk of rows at a time: UTF-8 with its BOM (Excel
-    then reads the accents), a header, every stored note, and a last line saying where the
-    list stops when the run took more notes than it stores."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter)
+def csv_lines(run: SyncRun, chosen: spreadsheet.Dialect) -> Iterator[bytes]:
+    """The run's details as a streamed CSV (``spreadsheet``): every stored note, and a last
+    line saying where the list stops when the run took more notes than it stores."""
+    header = [_("Résultat"), _("Clé dans Avantage"), _("Détail")]
+    return spreadsheet.stream(header, _csv_rows(run), chosen)
 
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
 
-    writer.writerow([_("Résultat"), _("Clé dans Avantage"), _("Détail")])
-    yield "\ufeff" + flush()
-    for count, note in enumerate(stored_notes(run), start=1):
-        writer.writerow([action_label(run, note.action), _cell(note.key), _cell(note.label)])
-        if count % NOTES_CHUNK == 0:
-            yield flush()
+def _csv_rows(run: SyncRun) -> Iterator[list[str]]:
+    for note in stored_notes(run):
+        yield [action_label(run, note.action), safe_text(note.key), safe_text(note.label)]
     if run.notes_total > stored_count(run):
-        writer.writerow(
-            [
-                _(
-                    "Liste arrêtée aux %(stored)d premiers sur %(total)d : le portail n'en "
-                    "conserve pas plus par synchronisation.",
-                    stored=stored_count(run),
-                    total=run.notes_total,
-                )
-            ]
-        )
-    yield flush()
+        yield [
+            _(
+                "Liste arrêtée aux %(stored)d premiers sur %(total)d : le portail n'en "
+                "conserve pas plus par synchronisation.",
+                stored=stored_count(run),
+                total=run.notes_total,
+            )
+        ]

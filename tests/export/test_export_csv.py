@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import ExportBatch, SyncSection
-from portal.services import export_batch_view, export_csv
+from portal.services import export_batch_view, spreadsheet
 from tests.fixtures.export_world import MONDAY
 from tests.fixtures.preflight import BASE, HTMX, send, send_anyway
 
@@ -96,7 +96,7 @@ def test_the_batch_csv_streams_chunk_by_chunk(client, world, rq, monkeypatch):
     sheet = world.sheet(world.employees["1002"], hours=("8", "8", "8", "8", "8"))
     batch = send(world, sheet)
     monkeypatch.setattr(export_batch_view, "CHUNK", 2)
-    monkeypatch.setattr(export_csv, "ROWS_PER_CHUNK", 2)
+    monkeypatch.setattr(spreadsheet, "ROWS_PER_CHUNK", 2)
     reads: list[str] = []
 
     def seen(conn, cursor, statement, *args):

@@ -16,7 +16,7 @@ import pytest
 from portal.extensions import db
 from portal.models import RunStatus, SyncRun, SyncRunNote, SyncSection
 from portal.models.base import utcnow
-from portal.services import run_notes, run_summary, runs
+from portal.services import run_notes, run_summary, runs, spreadsheet
 from tests.fixtures.queue import work
 
 EMPLOYEES = SyncSection.EMPLOYEES
@@ -155,6 +155,7 @@ def test_the_csv_streams_chunks_read_from_the_database(
     client, connect, make_simulator, monkeypatch
 ):
     monkeypatch.setattr(run_notes, "NOTES_CHUNK", 7)
+    monkeypatch.setattr(spreadsheet, "ROWS_PER_CHUNK", 7)
     integration = connect(make_simulator(employees=40))
     run = _start(client, integration, preview="y")
     response = client.get(f"/synchro/executions/{run.id}/details.csv", buffered=False)
@@ -188,8 +189,8 @@ def test_a_formula_in_avantage_data_is_not_run_by_the_spreadsheet(app, superadmi
         pending: list[dict] = []
         run_notes.add_note(run, pending, "warning", "=1+1", '=HYPERLINK("x")')
         assert pending[0]["position"] == 0 and run.notes_total == 1
-        assert run_notes._cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
-        assert run_notes._cell("Josée Tremblay") == "Josée Tremblay"
+        assert spreadsheet.safe_text('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
+        assert spreadsheet.safe_text("Josée Tremblay") == "Josée Tremblay"
 
 
 @pytest.mark.parametrize("full", [False, True])

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, stream_with_context
+from flask import Response, abort
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from portal.blueprints.rendering import csv_download
 from portal.blueprints.timesheets import bp
 from portal.blueprints.timesheets.export import admin_required, chosen_integration, selected_sheets
 from portal.i18n import gettext as _
-from portal.services import export, export_csv, export_queries, export_review
+from portal.services import export, export_csv, export_queries, export_review, spreadsheet
 
 
 @bp.post("/exportation/apercu.csv")
@@ -28,12 +29,8 @@ def export_preview_csv():
 
 def _csv(rows, name: str) -> Response:
     """A streamed CSV download of ``rows`` in the reader's language (``export_csv``)."""
-    chosen = export_csv.dialect(str(get_locale()))
-    response = Response(stream_with_context(export_csv.encode(rows, chosen)), mimetype="text/csv")
-    response.charset = "utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    chosen = spreadsheet.dialect(str(get_locale()))
+    return csv_download(export_csv.encode(rows, chosen), name)
 
 
 @bp.get("/exportation/lots/<int:batch_id>/csv")
