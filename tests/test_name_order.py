@@ -198,15 +198,29 @@ def test_coded_lists_sort_their_codes_without_regard_to_case_or_accents(admin):
     assert labels == ["briq — Briq", "CHARP — Charp", "élec — Élec"]
 
 
-def test_postgresql_compares_the_keys_byte_by_byte(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite always compares text byte by byte")
-    collations = dict(
-        db.session.execute(
-            sa.text(
-                "SELECT table_name, collation_name FROM information_schema.columns WHERE "
-                "(table_name, column_name) IN (('user', 'name_sort'), ('project', 'label_sort'))"
-            )
-        ).all()
-    )
-    assert collations == {"user": "C", "project": "C"}
+def _declared_collations() -> dict[str, str]:
+    """The collation each database compares the stored sort keys with."""
+    if db.engine.dialect.name == "postgresql":
+        return dict(
+            db.session.execute(
+                sa.text(
+                    "SELECT table_name, collation_name FROM information_schema.columns WHERE "
+                    "(table_name, column_name) IN (('user', 'name_sort'), "
+                    "('project', 'label_sort'))"
+                )
+            ).all()
+        )
+    # SQLite: a column without COLLATE compares with BINARY, byte by byte.
+    found = {}
+    for table, column in (("user", "name_sort"), ("project", "label_sort")):
+        ddl = db.session.scalar(
+            sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"),
+            {"t": table},
+        )
+        declaration = next(line for line in ddl.splitlines() if line.strip().startswith(column))
+        found[table] = "C" if "COLLATE" not in declaration.upper() else declaration
+    return found
+
+
+def test_the_database_compares_the_keys_byte_by_byte(app):
+    assert _declared_collations() == {"user": "C", "project": "C"}

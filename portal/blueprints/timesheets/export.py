@@ -52,6 +52,14 @@ def chosen_integration():
     return (choices[0] if choices else None), choices
 
 
+def required_integration():
+    """The chosen integration of a send, preview or download (404 when there is none)."""
+    integration, _choices = chosen_integration()
+    if integration is None:
+        abort(404)
+    return integration
+
+
 def selected_sheets():
     ids = [parse_id(value) for value in request.form.getlist("sheet")[:5000]]
     return export.get_sheets(current_user.company_id, [i for i in ids if i and i > 0])
@@ -103,9 +111,7 @@ def export_index():
 @login_required
 @admin_required
 def export_preview():
-    integration, _choices = chosen_integration()
-    if integration is None:
-        abort(404)
+    integration = required_integration()
     try:
         sheets = selected_sheets()
     except PortalError as error:
@@ -125,9 +131,7 @@ def _preview(integration, plan, message=None) -> dict:
 @login_required
 @admin_required
 def export_send():
-    integration, _choices = chosen_integration()
-    if integration is None:
-        abort(404)
+    integration = required_integration()
     ready_only = request.form.get("ready_only") == "y"
     confirmation = request.form.get("confirmation", "")[:64] or None
     try:

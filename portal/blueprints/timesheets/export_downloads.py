@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
-from flask import Response, abort
+from flask import Response
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from portal.blueprints.rendering import csv_download
 from portal.blueprints.timesheets import bp
-from portal.blueprints.timesheets.export import admin_required, chosen_integration, selected_sheets
+from portal.blueprints.timesheets.export import (
+    admin_required,
+    required_integration,
+    selected_sheets,
+)
 from portal.i18n import gettext as _
 from portal.services import export, export_csv, export_queries, export_review, spreadsheet
 
@@ -19,9 +23,7 @@ from portal.services import export, export_csv, export_queries, export_review, s
 @admin_required
 def export_preview_csv():
     """The Aperçu of the selection as a CSV: the lines it would send, then what blocks."""
-    integration, _choices = chosen_integration()
-    if integration is None:
-        abort(404)
+    integration = required_integration()
     plan = export.plan(integration, selected_sheets())
     labels = export_review.Labels(integration.id)
     return _csv(export_csv.preview_rows(plan, labels), _("apercu-paie"))
