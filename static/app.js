@@ -32,7 +32,7 @@
 //    and role=alert without making every page hold an empty "alert"), there from the start. A success toast goes away after a few seconds (not while it is hovered or
 //    focused); an error toast stays until closed with its button or Escape.
 //
-// 4. Employee pickers — "data-employee-search": the search field above an employee select is
+// 4. Pickers — "data-picker-search": the search field beside a select that the server narrows is
 //    shown (it needs htmx) and its typing never submits the surrounding filter form.
 (function () {
   "use strict";
@@ -243,17 +243,17 @@
 
   document.addEventListener("htmx:load", function (event) {
     const root = event.detail.elt;
-    const fields = root.querySelectorAll ? root.querySelectorAll("[data-employee-search][hidden]") : [];
+    const fields = root.querySelectorAll ? root.querySelectorAll("[data-picker-search][hidden]") : [];
     Array.prototype.forEach.call(fields, function (field) { field.hidden = false; });
   });
 
   // Typing a search narrows the select; it is not a change of the filters around it.
   document.addEventListener("change", function (event) {
-    if (event.target.matches && event.target.matches("[data-employee-search]")) event.stopPropagation();
+    if (event.target.matches && event.target.matches("[data-picker-search]")) event.stopPropagation();
   }, true);
 
   document.addEventListener("keydown", function (event) {
-    const search = event.key === "Enter" && event.target.matches && event.target.matches("[data-employee-search]");
+    const search = event.key === "Enter" && event.target.matches && event.target.matches("[data-picker-search]");
     if (!search) return;
     event.preventDefault(); // Enter goes to the narrowed list, it does not submit the filters
     const select = document.getElementById(event.target.getAttribute("aria-controls"));

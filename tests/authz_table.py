@@ -432,6 +432,8 @@ CASES = [
          {"preview": "y"}, headers=HTMX, fixtures=("rq",)),
     get("company_sync.history", "superadmin", INTEGRATION + "/synchro/metiers/historique",
         headers=HTMX),
+    get("company_sync.choices", "superadmin",
+        INTEGRATION + "/synchro/employes/choix?cible=link-1&q=a", headers=HTMX),
     post("company_sync.link", "superadmin", INTEGRATION + "/synchro/metiers/liens",
          {"remote_key": "{remote_trade.key}", "local_id": "{trade.id}"}),
     get("company_sync.chain", "superadmin", INTEGRATION + "/synchro/tout"),

@@ -144,3 +144,79 @@ USER_COLUMNS = (
 
 def _table(name: str, *columns: str) -> sa.Insert:
     return sa.insert(sa.table(name, *map(sa.column, columns)))
+
+
+#: The migration that adds the consoles' match keys.
+MATCH_KEYS = "e5b7c3d9a2f4"
+
+
+def test_records_already_there_get_their_match_keys(empty_database_url, tmp_path):
+    """The match-key migration fills the keys of existing portal and Avantage records the way
+    the models compute them, so a console pairs them right after the upgrade."""
+    config = {
+        "SQLALCHEMY_DATABASE_URI": empty_database_url,
+        "SECRET_KEY": "x",
+        "INSTANCE_PATH": str(tmp_path),
+    }
+    now = datetime.now(UTC)
+    stamps = {"created_at": now, "updated_at": now}
+    with separate_app(config):
+        upgrade(revision=f"{MATCH_KEYS}-1")
+        with db.engine.begin() as connection:
+            connection.execute(
+                _table("company", "id", "name", *stamps), {"id": 1, "name": "C", **stamps}
+            )
+            connection.execute(
+                _table("user", *USER_COLUMNS, "employee_number", "name_sort", *stamps),
+                {
+                    **stamps,
+                    "company_id": 1,
+                    "email": "p@exemple.ca",
+                    "email_is_placeholder": False,
+                    "first_name": "Josée",
+                    "last_name": "Côté",
+                    "licence": "none",
+                    "is_superadmin": False,
+                    "timesheet_permission": "limited",
+                    "active": True,
+                    "login_token": "token",
+                    "employee_number": "0042",
+                    "name_sort": name_sort_of("Josée", "Côté"),
+                },
+            )
+            connection.execute(
+                _table("trade", "company_id", "code", "name", "active", *stamps),
+                {"company_id": 1, "code": " CH  1 ", "name": "Charpentier", "active": True}
+                | stamps,
+            )
+            connection.execute(
+                _table("integration", "id", "company_id", "external_id", "partner_type", *stamps),
+                {"id": 1, "company_id": 1, "external_id": "AV", "partner_type": "avantage"}
+                | stamps,
+            )
+            records = sa.table(
+                "remote_record",
+                *map(sa.column, ("company_id", "integration_id", "entity", "key", "scope")),
+                sa.column("seen_at"),
+                sa.column("data", sa.JSON),
+            )
+            connection.execute(
+                sa.insert(records),
+                [
+                    {"entity": "employees", "key": "00042", "scope": "", "data": {"n": "Côté"}}
+                    | {"company_id": 1, "integration_id": 1, "seen_at": now},
+                    {"entity": "activities", "key": "24-1|03 A", "scope": "24-1", "data": {}}
+                    | {"company_id": 1, "integration_id": 1, "seen_at": now},
+                ],
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text('SELECT match_key FROM "user"')).scalar_one() == "42"
+            assert connection.execute(sa.text("SELECT match_key FROM trade")).scalar_one() == "ch 1"
+            remote = connection.execute(
+                sa.text("SELECT key, match_key, search_text FROM remote_record ORDER BY key")
+            ).all()
+            assert [tuple(row) for row in remote] == [
+                ("00042", "42", "cote"),
+                ("24-1|03 A", "03 a", ""),
+            ]

@@ -20,7 +20,14 @@ from portal.models import (
     User,
 )
 from portal.models.company import name_sort_of
-from portal.services import catalog, console, export_queries, integrations, projects, timesheets
+from portal.services import (
+    catalog,
+    export_queries,
+    integrations,
+    link_choices,
+    projects,
+    timesheets,
+)
 from portal.services import users as users_service
 
 #: Seeded in this order; byte order would put Bédard after Boucher, Éthier after lavoie and
@@ -194,7 +201,7 @@ def test_coded_lists_sort_their_codes_without_regard_to_case_or_accents(admin):
     integration = integrations.create_integration(
         admin.company_id, admin, "AVANTAGE", PartnerType.AVANTAGE.value
     )
-    labels = [label for _id, label in console.console_choices(integration, SyncSection.TRADES)]
+    labels = [label for _id, label in link_choices.console_choices(integration, SyncSection.TRADES)]
     assert labels == ["briq — Briq", "CHARP — Charp", "élec — Élec"]
 
 

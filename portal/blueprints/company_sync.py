@@ -3,6 +3,8 @@ Type d'heures and Dépenses et primes, and Tout synchroniser (every section in t
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_htmx import make_response
 from flask_login import current_user, login_required
@@ -16,7 +18,16 @@ from portal.errors import PortalError
 from portal.extensions import db, htmx
 from portal.i18n import gettext as _
 from portal.models import SyncRun, SyncSection
-from portal.services import catalog, console, integrations, matching, run_summary, runs, sync_chain
+from portal.services import (
+    catalog,
+    console,
+    integrations,
+    link_choices,
+    matching,
+    run_summary,
+    runs,
+    sync_chain,
+)
 from portal.web import toast
 
 bp = Blueprint(
@@ -32,7 +43,8 @@ SECTIONS = {
     "depenses-primes": SyncSection.EARNINGS,
 }
 MAPPING_GRIDS = {SyncSection.HOUR_TYPES, SyncSection.EARNINGS}
-PER_PAGE = 50
+#: The id of a console row's link picker (``link-<row>``), echoed into the options' status.
+_PICKER_ID = re.compile(r"link-\d{1,3}")
 
 
 def _section(slug: str) -> SyncSection:
@@ -53,15 +65,18 @@ def _context(integration_id: int, slug: str) -> dict:
 
 
 def _console(ctx: dict) -> dict:
-    """The console (or mapping grid) region: rows filtered and paginated from the query."""
+    """The console (or mapping grid) region: one page of rows, filtered in the database."""
     section, integration = ctx["section"], ctx["integration"]
-    rows = console.console_rows(integration, section)
     state, search = request.args.get("etat", ""), request.args.get("q", "")[:100]
-    shown = console.filter_rows(rows, section, state=state, search=search)
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
-    pages = max(1, -(-len(shown) // PER_PAGE))
-    page = min(page, pages)
-    counts = {name: sum(1 for row in rows if row.state == name) for name in console.STATES}
+    grid = section in MAPPING_GRIDS
+    shown = console.console_page(
+        integration,
+        section,
+        state="" if grid else state,
+        search="" if grid else search,
+        page=min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000),
+        per_page=None if grid else console.PER_PAGE,
+    )
     regular = regular_remote = None
     if section == SyncSection.HOUR_TYPES:
         regular = catalog.regular_hour_type(current_user.company_id)
@@ -69,14 +84,16 @@ def _console(ctx: dict) -> dict:
             regular_remote = matching.linked_local_ids(integration, section).get(regular.id)
     return {
         **ctx,
-        "rows": shown[(page - 1) * PER_PAGE : page * PER_PAGE],
+        "rows": shown.rows,
         "state": state,
         "search": search,
-        "page": page,
-        "pages": pages,
-        "total": len(shown),
-        "counts": counts,
-        "locals": console.console_choices(integration, section),
+        "page": shown.page,
+        "pages": shown.pages,
+        "total": shown.total,
+        "counts": shown.counts,
+        "locals": link_choices.console_choices(
+            integration, section, limit=500 if grid else link_choices.PICKER_SIZE
+        ),
         "regular": regular,
         "regular_remote": regular_remote,
     }
@@ -150,6 +167,30 @@ def history(integration_id: int, slug: str):
     )
 
 
+@bp.get("/<slug>/choix")
+@login_required
+@superadmin_required
+def choices(integration_id: int, slug: str):
+    """The ``<option>``s of a console row's link picker for the search ``q`` (htmx swaps
+    them into the row's select), and the count for the picker's status line."""
+    ctx = _context(integration_id, slug)
+    select_id = request.args.get("cible", "")
+    if not _PICKER_ID.fullmatch(select_id):
+        abort(400)
+    text = request.args.get("q", "")[:100]
+    found = link_choices.console_choices(
+        ctx["integration"], ctx["section"], search=text, limit=link_choices.PICKER_SIZE + 1
+    )
+    return render_template(
+        "company_sync/_link_choices.html",
+        choices=found[: link_choices.PICKER_SIZE],
+        more=len(found) > link_choices.PICKER_SIZE,
+        select_id=select_id,
+        text=text.strip(),
+        limit=link_choices.PICKER_SIZE,
+    )
+
+
 @bp.post("/<slug>/liens")
 @login_required
 @superadmin_required
@@ -191,20 +232,16 @@ def link(integration_id: int, slug: str):
 
 
 def _mapping_row(ctx: dict, remote_key: str, *, error: str | None = None, saved: str | None = None):
-    rows = [
-        row
-        for row in console.console_rows(ctx["integration"], ctx["section"])
-        if row.remote_key == remote_key
-    ]
-    if not rows:
+    row = console.console_row(ctx["integration"], ctx["section"], remote_key)
+    if row is None:
         abort(404)
     return render_template(
         "company_sync/_mapping_row.html",
         **ctx,
-        row=rows[0],
+        row=row,
         error=error,
         saved=saved,
-        locals=console.console_choices(ctx["integration"], ctx["section"]),
+        locals=link_choices.console_choices(ctx["integration"], ctx["section"]),
     )
 
 

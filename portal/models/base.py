@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
 from portal.extensions import db
 from portal.formatting import SORT_KEY_LENGTH
+from portal.services.text import normalise_code
 
 
 def utcnow() -> datetime:
@@ -52,6 +53,24 @@ ZERO = Decimal("0.00")
 SortKey = sa.String(SORT_KEY_LENGTH).with_variant(
     sa.String(SORT_KEY_LENGTH, collation="C"), "postgresql"
 )
+
+
+def _inserted_code_key(context) -> str:
+    return normalise_code(context.get_current_parameters().get("code"))
+
+
+class MatchedByCode:
+    """A catalog record that syncs and consoles match on its code: ``match_key`` is the code
+    as :func:`normalise_code` compares it, kept by the validator (or, for Core inserts, the
+    column default) so that a console pairs records in SQL, through an index."""
+
+    match_key: Mapped[str] = mapped_column(sa.String(30), default=_inserted_code_key)
+
+    @validates("code")
+    def _keep_match_key(self, _field: str, value: str) -> str:
+        self.match_key = normalise_code(value)
+        return value
+
 
 #: The largest id an Integer primary key holds: a larger one (from a URL or a form) is
 #: simply not found, never sent to the database (PostgreSQL would refuse it with an error).

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.formatting import sort_key_text
 from portal.models.base import SortKey, TenantMixin, TimestampMixin, UTCDateTime, db
 from portal.models.enums import Licence, TimesheetPermission, enum_column
+from portal.services.text import normalise_employee_number
 
 #: Domain of the e-mail given to employees created without one (RFC 2606 reserves .invalid).
 PLACEHOLDER_EMAIL_DOMAIN = "sans-courriel.invalid"
@@ -21,6 +22,10 @@ PLACEHOLDER_EMAIL_DOMAIN = "sans-courriel.invalid"
 def name_sort_of(first_name: str | None, last_name: str | None) -> str:
     """Where a person sorts: by last then first name, as a Québec reader orders them."""
     return sort_key_text(f"{last_name or ''} {first_name or ''}")
+
+
+def _inserted_number_key(context) -> str:
+    return normalise_employee_number(context.get_current_parameters().get("employee_number"))
 
 
 def _inserted_name_sort(context) -> str:
@@ -40,6 +45,7 @@ class User(UserMixin, TenantMixin, TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("company_id", "employee_number"),
         sa.Index("ix_user_company_id_name_sort", "company_id", "name_sort"),
+        sa.Index("ix_user_company_id_match_key", "company_id", "match_key"),
         # E-mails are unique whatever their case: sign-in, the user form and the employee
         # sync's page of new addresses look them up by lower(email).
         sa.Index("ix_user_email_lower", sa.func.lower(sa.text("email"))),
@@ -55,6 +61,9 @@ class User(UserMixin, TenantMixin, TimestampMixin, db.Model):
     #: Core inserts, by the column default. A Core UPDATE of a name must set it too.
     name_sort: Mapped[str] = mapped_column(SortKey, default=_inserted_name_sort)
     employee_number: Mapped[str | None] = mapped_column(sa.String(20))
+    #: The number as syncs and consoles match it (``normalise_employee_number``: no leading
+    #: zeros), kept by ``_keep_match_key`` and, for Core inserts, by the column default.
+    match_key: Mapped[str] = mapped_column(sa.String(20), default=_inserted_number_key)
     licence: Mapped[Licence] = mapped_column(enum_column(Licence), default=Licence.NONE)
     is_superadmin: Mapped[bool] = mapped_column(default=False)
     timesheet_permission: Mapped[TimesheetPermission] = mapped_column(
@@ -86,6 +95,11 @@ class User(UserMixin, TenantMixin, TimestampMixin, db.Model):
         first = value if field == "first_name" else self.first_name
         last = value if field == "last_name" else self.last_name
         self.name_sort = name_sort_of(first, last)
+        return value
+
+    @validates("employee_number")
+    def _keep_match_key(self, _field: str, value: str | None) -> str | None:
+        self.match_key = normalise_employee_number(value)
         return value
 
     @property

@@ -10,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.i18n import lazy_gettext as _l
 from portal.models.base import LeaseMixin, TenantMixin, TimestampMixin, UTCDateTime, db, utcnow
 from portal.models.enums import LabelledEnum, enum_column
+from portal.services.folding import fold
+from portal.services.text import normalise_code, normalise_employee_number
+
+#: How much of a record's listed values a console search reads.
+SEARCH_TEXT_LENGTH = 2_000
 
 
 class SyncSection(LabelledEnum):
@@ -88,12 +93,41 @@ class LinkMethod(LabelledEnum):
         return str(self.label)
 
 
+def remote_match_key(section: str, key: str) -> str:
+    """An Avantage key as the portal record it matches has it (``match_key`` of the portal's
+    models): an employee number without its leading zeros, an activity's code without its
+    project, any other code normalised."""
+    if section == SyncSection.EMPLOYEES:
+        return normalise_employee_number(key)
+    if section == SyncSection.ACTIVITIES:
+        return normalise_code(key.split("|", 1)[-1])
+    return normalise_code(key)
+
+
+def remote_search_text(data: dict) -> str:
+    """The listed values of a record, folded, as a console search compares them."""
+    values = " ".join(str(value) for value in data.values() if value not in (None, ""))
+    return fold(values)[:SEARCH_TEXT_LENGTH]
+
+
+def _inserted_match_key(context) -> str:
+    row = context.get_current_parameters()
+    return remote_match_key(row["entity"], row["key"])
+
+
+def _inserted_search_text(context) -> str:
+    return remote_search_text(context.get_current_parameters().get("data") or {})
+
+
 class RemoteRecord(TenantMixin, db.Model):
     """An Avantage record as last listed (the cache the consoles and dropdowns read)."""
 
     __table_args__ = (
         sa.UniqueConstraint("integration_id", "entity", "key"),
-        sa.Index("ix_remote_record_lookup", "integration_id", "entity", "scope"),
+        # A section's records; a console's lookup of the records of one match key, by key.
+        sa.Index(
+            "ix_remote_record_match", "integration_id", "entity", "scope", "match_key", "key"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +138,11 @@ class RemoteRecord(TenantMixin, db.Model):
     #: The Avantage project for per-project entities, else "".
     scope: Mapped[str] = mapped_column(sa.String(60), default="")
     data: Mapped[dict] = mapped_column(sa.JSON)
+    #: The key as the portal record it matches has it (``remote_match_key``).
+    match_key: Mapped[str] = mapped_column(sa.String(120), default=_inserted_match_key)
+    #: What a console search reads besides the key (``remote_search_text``); whoever
+    #: changes ``data`` sets it again (the sync engine).
+    search_text: Mapped[str] = mapped_column(sa.Text, default=_inserted_search_text)
     remote_updated_at: Mapped[str | None] = mapped_column(sa.String(40))
     #: When the record was last stored (new, or changed in Avantage).
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,14 +1,21 @@
 """The matching console of a section: both sides, Avantage's records and the portal's, one
-row each (a suggested pair on one row), filtered and searched; and what a row may link to."""
+row each (a suggested pair on one row), filtered, counted and paginated in the database.
+
+A row is an Avantage record (with its link, or the unlinked portal record it suggests) or an
+unlinked portal record that no row suggests. The pairing is SQL over stored match keys
+(``match_key`` on both sides, indexed), so a page of 50 rows costs the same few statements for
+30 employees or 100,000.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from portal.formatting import sorted_by_name
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
 from portal.models import (
-    Activity,
     Integration,
     LinkMethod,
     Project,
@@ -17,20 +24,18 @@ from portal.models import (
     SyncSection,
     db,
 )
-from portal.services.matching import (
-    LOCAL_MODELS,
-    linked_local_ids,
-    local_key,
-    local_label,
-    remote_match_key,
-)
-from portal.services.text import clean
+from portal.services.console_scope import ConsoleScope, label_text, order_column, search_words
+from portal.services.folding import folded
+from portal.services.matching import LOCAL_MODELS
 
 #: The consoles that show a suggestion on an Avantage row (the activities table does not).
 SUGGESTED = frozenset(LOCAL_MODELS) - {SyncSection.ACTIVITIES}
 
 #: Console states, in the order the filter lists them.
 STATES = ("linked", "created", "avantage_only", "portal_only", "removed")
+
+#: Rows per page of a console.
+PER_PAGE = 50
 
 
 @dataclass
@@ -44,105 +49,239 @@ class ConsoleRow:
     suggestion: Any = None
 
 
-def _locals(section: SyncSection, company_id: int, scope_project: Project | None) -> list:
-    model = LOCAL_MODELS[section]
-    query = db.select(model).where(model.company_id == company_id)
-    if section == SyncSection.ACTIVITIES and scope_project is not None:
-        query = query.where(Activity.project_id == scope_project.id)
-    return list(db.session.scalars(query))
+@dataclass
+class ConsolePage:
+    """One page of a console, the number of rows the filters keep, and every state's count
+    (unfiltered: what the state filter offers)."""
+
+    rows: list[ConsoleRow]
+    total: int
+    page: int = 1
+    pages: int = 1
+    counts: dict[str, int] = field(default_factory=dict)
 
 
-def console_rows(
+def _rows_query(part: ConsoleScope, words: list[str], remote_key: str | None = None) -> sa.Subquery:
+    """Every row of the console as (side, ids, state, sort keys), filtered by ``words``."""
+    model, section = part.model, part.section
+    link, linked, suggested = aliased(RecordLink), aliased(model), aliased(model)
+    state = sa.case(
+        (linked.id.is_(None), "avantage_only"),
+        (RemoteRecord.removed_at.is_not(None), "removed"),
+        (link.method == LinkMethod.CREATED, "created"),
+        else_="linked",
+    )
+    remote_side = (
+        sa.select(
+            sa.literal(0).label("side"),
+            RemoteRecord.id.label("remote_id"),
+            linked.id.label("local_id"),
+            suggested.id.label("suggestion_id"),
+            link.method.label("method"),
+            state.label("state"),
+            RemoteRecord.key.label("remote_order"),
+            sa.cast(sa.null(), sa.String).label("local_order"),
+        )
+        .select_from(RemoteRecord)
+        .outerjoin(
+            link,
+            sa.and_(
+                link.integration_id == RemoteRecord.integration_id,
+                link.entity == RemoteRecord.entity,
+                link.remote_key == RemoteRecord.key,
+            ),
+        )
+        .outerjoin(linked, sa.and_(linked.id == link.local_id, *part.in_scope(linked)))
+        .outerjoin(
+            suggested,
+            sa.and_(
+                suggested.id == _suggestion(part, RemoteRecord),
+                linked.id.is_(None),
+                sa.true() if section in SUGGESTED else sa.false(),
+            ),
+        )
+        .where(*part.records(), sa.or_(linked.id.is_not(None), RemoteRecord.removed_at.is_(None)))
+    )
+    if remote_key is not None:
+        remote_side = remote_side.where(RemoteRecord.key == remote_key)
+    for word in words:
+        haystacks = [
+            folded(RemoteRecord.key),
+            RemoteRecord.search_text,
+            folded(label_text(section, linked)),
+            folded(label_text(section, suggested)),
+        ]
+        remote_side = remote_side.where(
+            sa.or_(*(haystack.contains(word, autoescape=True) for haystack in haystacks))
+        )
+    if remote_key is not None:
+        return remote_side.subquery("console")
+    local_side = sa.select(
+        sa.literal(1),
+        sa.null(),
+        model.id,
+        sa.null(),
+        sa.null(),
+        sa.literal("portal_only"),
+        sa.null(),
+        order_column(section, model),
+    ).where(*part.in_scope(model), part.unlinked(model))
+    if section in SUGGESTED:
+        local_side = local_side.where(~_is_suggested(part, model))
+    for word in words:
+        local_side = local_side.where(
+            folded(label_text(section, model)).contains(word, autoescape=True)
+        )
+    return sa.union_all(remote_side, local_side).subquery("console")
+
+
+# The pairing rule, as correlated lookups that each read one entry of an index (match keys
+# on both sides, links by key and by portal id): for each match key, the first unlinked
+# Avantage record (by key) suggests the first unlinked portal record (by id).
+
+
+def _unmatched(part: ConsoleScope, record: Any) -> sa.ColumnElement:
+    """``record`` (a RemoteRecord alias) is listed and linked to no portal record."""
+    link, local = aliased(RecordLink), aliased(part.model)
+    return sa.and_(
+        record.removed_at.is_(None),
+        record.match_key != "",
+        ~sa.exists()
+        .where(
+            link.integration_id == record.integration_id,
+            link.entity == record.entity,
+            link.remote_key == record.key,
+        )
+        .where(local.id == link.local_id, *part.in_scope(local)),
+    )
+
+
+def _suggestion(part: ConsoleScope, record: Any) -> sa.ColumnElement:
+    """The id of the portal record ``record`` suggests, if it is the first unmatched record
+    of its match key (else NULL)."""
+    earlier, candidate = aliased(RemoteRecord), aliased(part.model)
+    first = ~sa.exists().where(
+        earlier.integration_id == record.integration_id,
+        earlier.entity == record.entity,
+        earlier.scope == record.scope,
+        earlier.match_key == record.match_key,
+        earlier.key < record.key,
+        _unmatched(part, earlier),
+    )
+    candidate_id = (
+        sa.select(sa.func.min(candidate.id))
+        .where(
+            *part.in_scope(candidate),
+            candidate.match_key == record.match_key,
+            part.unlinked(candidate),
+        )
+        .scalar_subquery()
+    )
+    return sa.case((sa.and_(_unmatched(part, record), first), candidate_id), else_=None)
+
+
+def _is_suggested(part: ConsoleScope, local: Any) -> sa.ColumnElement:
+    """``local`` (unlinked) is the first unlinked portal record of its match key, and an
+    unmatched Avantage record has that key: its row is that record's."""
+    earlier, record = aliased(part.model), aliased(RemoteRecord)
+    return sa.and_(
+        local.match_key != "",
+        ~sa.exists().where(
+            *part.in_scope(earlier),
+            earlier.match_key == local.match_key,
+            earlier.id < local.id,
+            part.unlinked(earlier),
+        ),
+        sa.exists().where(
+            record.integration_id == part.integration.id,
+            record.entity == part.section,
+            record.scope == part.scope,
+            record.match_key == local.match_key,
+            _unmatched(part, record),
+        ),
+    )
+
+
+def console_page(
     integration: Integration,
     section: SyncSection,
     *,
     scope: str = "",
     scope_project: Project | None = None,
-) -> list[ConsoleRow]:
-    """Both sides of a section: one row per Avantage record (with the unlinked portal record
-    it suggests, if any) and one per other unlinked portal record."""
-    remotes = db.session.scalars(
-        db.select(RemoteRecord)
-        .where(
-            RemoteRecord.integration_id == integration.id,
-            RemoteRecord.entity == section,
-            RemoteRecord.scope == scope,
-        )
-        .order_by(RemoteRecord.key)
-    ).all()
-    links = {
-        link.remote_key: link
-        for link in db.session.scalars(
-            db.select(RecordLink).where(
-                RecordLink.integration_id == integration.id, RecordLink.entity == section
+    state: str = "",
+    search: str = "",
+    page: int = 1,
+    per_page: int | None = PER_PAGE,
+) -> ConsolePage:
+    """A page of the console (every row when ``per_page`` is None), in Avantage's key order
+    then the portal's name order, with the counts of each state."""
+    part = ConsoleScope(integration, section, scope, scope_project)
+    everything = _rows_query(part, [])
+    counts = dict.fromkeys(STATES, 0)
+    counts.update(
+        (row.state, row.count)
+        for row in db.session.execute(
+            sa.select(everything.c.state, sa.func.count().label("count")).group_by(
+                everything.c.state
             )
         )
-    }
-    locals_by_id = {
-        local.id: local for local in _locals(section, integration.company_id, scope_project)
-    }
-    linked_ids = {link.local_id for link in links.values() if link.local_id is not None}
-    unlinked = {
-        local_key(section, local): local
-        for local in locals_by_id.values()
-        if local.id not in linked_ids
-    }
-    rows = []
-    for record in remotes:
-        link = links.get(record.key)
-        local = locals_by_id.get(link.local_id) if link and link.local_id else None
-        if local is not None:
-            state = (
-                "removed"
-                if record.removed_at is not None
-                else "created"
-                if link.method == LinkMethod.CREATED
-                else "linked"
-            )
-            rows.append(ConsoleRow(state, record.key, record.data, local, link.method))
-        elif record.removed_at is None:
-            # The suggested record is shown on this row only, not as Portail seulement too.
-            suggestion = (
-                unlinked.pop(remote_match_key(section, record.key), None)
-                if section in SUGGESTED
-                else None
-            )
-            rows.append(ConsoleRow("avantage_only", record.key, record.data, suggestion=suggestion))
-    rows += [ConsoleRow("portal_only", local=local) for local in unlinked.values()]
-    return rows
-
-
-def filter_rows(
-    rows: list[ConsoleRow], section: SyncSection, *, state: str = "", search: str = ""
-) -> list[ConsoleRow]:
-    term = clean(search).casefold()
-    if state in STATES:
-        rows = [row for row in rows if row.state == state]
-    if term:
-        rows = [row for row in rows if term in _haystack(section, row)]
-    return rows
-
-
-def _haystack(section: SyncSection, row: ConsoleRow) -> str:
-    parts = [row.remote_key or "", *(str(value) for value in (row.remote or {}).values())]
-    for local in (row.local, row.suggestion):
-        if local is not None:
-            parts.append(local_label(section, local))
-    return " ".join(parts).casefold()
-
-
-def console_choices(
-    integration: Integration, section: SyncSection, limit: int = 500
-) -> list[tuple[int, str]]:
-    """The portal records a row can be linked to: every active one for the mapping grids,
-    the still unlinked ones elsewhere."""
-    records = _locals(section, integration.company_id, None)
-    if section in (SyncSection.HOUR_TYPES, SyncSection.EARNINGS):
-        records = [record for record in records if record.active]
-    else:
-        linked = set(linked_local_ids(integration, section))
-        records = [record for record in records if record.id not in linked]
-    choices = sorted_by_name(
-        ((record.id, local_label(section, record)) for record in records), lambda pair: pair[1]
     )
-    return choices[:limit]
+    words = search_words(search)
+    rows = _rows_query(part, words)
+    query = sa.select(rows)
+    if state in STATES:
+        query = query.where(rows.c.state == state)
+    if words:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    else:  # the counts tell already, without reading the section again
+        total = counts[state] if state in STATES else sum(counts.values())
+    pages, page = 1, 1
+    query = query.order_by(rows.c.side, rows.c.remote_order, rows.c.local_order, rows.c.local_id)
+    if per_page is not None:
+        pages = max(1, -(-total // per_page))
+        page = min(max(page, 1), pages)
+        query = query.limit(per_page).offset((page - 1) * per_page)
+    return ConsolePage(_load(part, db.session.execute(query).all()), total, page, pages, counts)
+
+
+def console_row(
+    integration: Integration, section: SyncSection, remote_key: str
+) -> ConsoleRow | None:
+    """The console row of one Avantage record (a mapping grid's row), or None."""
+    part = ConsoleScope(integration, section, "", None)
+    rows = db.session.execute(sa.select(_rows_query(part, [], remote_key))).all()
+    return next(iter(_load(part, rows)), None)
+
+
+def _load(part: ConsoleScope, rows: list[sa.Row]) -> list[ConsoleRow]:
+    """The records behind a page of rows: one query per side."""
+    remote_ids = [row.remote_id for row in rows if row.remote_id is not None]
+    local_ids = {row.local_id for row in rows} | {row.suggestion_id for row in rows}
+    local_ids.discard(None)
+    remotes = {
+        record.id: record
+        for record in db.session.scalars(
+            sa.select(RemoteRecord).where(RemoteRecord.id.in_(remote_ids))
+        )
+    }
+    model = part.model
+    locals_by_id = {
+        local.id: local
+        for local in db.session.scalars(
+            sa.select(model).where(*part.in_scope(model), model.id.in_(local_ids))
+        )
+    }
+    page = []
+    for row in rows:
+        remote = remotes.get(row.remote_id)
+        page.append(
+            ConsoleRow(
+                row.state,
+                remote.key if remote else None,
+                remote.data if remote else None,
+                locals_by_id.get(row.local_id),
+                row.method,
+                suggestion=locals_by_id.get(row.suggestion_id),
+            )
+        )
+    return page

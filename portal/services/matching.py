@@ -45,14 +45,6 @@ def local_key(section: SyncSection, local: Any) -> str:
     return normalise_code(local.code)
 
 
-def remote_match_key(section: SyncSection, remote_key: str) -> str:
-    if section == SyncSection.EMPLOYEES:
-        return normalise_employee_number(remote_key)
-    if section == SyncSection.ACTIVITIES:
-        return normalise_code(remote_key.split("|", 1)[-1])
-    return normalise_code(remote_key)
-
-
 def local_label(section: SyncSection, local: Any) -> str:
     if section == SyncSection.EMPLOYEES:
         return f"{local.employee_number or '—'} — {local.full_name}"

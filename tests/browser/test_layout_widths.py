@@ -49,6 +49,7 @@ FRAGMENTS = {
     "project_admin.avantage_projects": "Configuration d'intégrations",
     "project_admin.sync_history": "a project's Activités / Budget page",
     "company_sync.history": "a section of Synchroniser",
+    "company_sync.choices": "a row's link picker in a matching console",
     "runs.progress": "a section of Synchroniser",
 }
 

@@ -7,6 +7,8 @@ import time
 
 from playwright.sync_api import expect
 
+from portal.extensions import db
+from portal.models import RemoteRecord, SyncSection
 from tests.fixtures.factories import connect_avantage
 from tests.fixtures.queue import BackgroundWorker
 
@@ -48,3 +50,38 @@ def test_sync_employees_watch_the_bar_and_find_a_placeholder(
     page.get_by_role("button", name=re.compile("Filtrer")).click()
     row = page.locator("tr", has_text="1011")  # every 11th Avantage employee has no e-mail
     expect(row.get_by_text("Courriel à compléter")).to_be_visible()
+
+
+def test_a_console_row_is_linked_to_someone_its_picker_finds(
+    page, live_server, make_user, sign_in, simulator
+):
+    admin = make_user("superadmin", employee_number="9001")
+    integration = connect_avantage(admin, simulator)
+    for n in range(30):
+        make_user("employee", employee_number=f"{n + 1:04d}", last_name=f"Ouvrier{n:02d}")
+    wanted = make_user("employee", employee_number="0999", first_name="Josée", last_name="Zéphir")
+    db.session.add(
+        RemoteRecord(
+            company_id=admin.company_id,
+            integration_id=integration.id,
+            entity=SyncSection.EMPLOYEES,
+            key="5000",
+            data={"number": "5000", "first_name": "Josée", "last_name": "Zéphir"},
+        )
+    )
+    db.session.commit()
+    sign_in(admin)
+    page.goto(f"{live_server}/parametres/integrations/{integration.id}/synchro/employes")
+    row = page.locator("#sync-console tr", has_text="5000")
+    select = row.get_by_label("Lier 5000 à")
+    expect(select.locator("option")).to_have_count(21)  # a screenful, not the workforce
+
+    row.get_by_label("Rechercher dans le portail pour 5000").fill("josee zeph")
+    expect(select.locator("option")).to_have_text(["— Choisir —", "0999 — Josée Zéphir"])
+    expect(row.get_by_role("status")).to_have_text("1 enregistrement trouvé.")
+    select.select_option(str(wanted.id))
+    row.get_by_role("button", name="Lier 5000").click()
+    expect(page.locator(".toast").last).to_contain_text("Lien enregistré.")
+    linked = page.locator("#sync-console tr", has_text="5000")
+    expect(linked).to_contain_text("0999 — Josée Zéphir")
+    expect(linked.get_by_role("button", name="Délier 5000")).to_be_visible()

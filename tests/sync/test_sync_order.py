@@ -135,7 +135,7 @@ def test_every_order_converges_and_a_second_pass_updates_nothing(
     for section in SECTIONS:  # a suggested portal record is shown once, on its Avantage row
         shown = [
             (row.local or row.suggestion).id
-            for row in console.console_rows(integration, section)
+            for row in console.console_page(integration, section, per_page=None).rows
             if row.local or row.suggestion
         ]
         assert len(shown) == len(set(shown)), section
@@ -205,7 +205,7 @@ def test_the_console_shows_a_suggestion_and_its_portal_record_as_one_row(start, 
     integration, _ = start
     _sync(integration, P, superadmin)
     project = db.session.scalar(db.select(Project).where(Project.number == "24-101"))
-    rows = console.console_rows(integration, P)
+    rows = console.console_page(integration, P, per_page=None).rows
     assert [row.remote_key for row in rows if row.suggestion is not None] == ["24-101"]
     assert [row for row in rows if row.state == "portal_only"] == []
 

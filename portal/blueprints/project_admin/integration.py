@@ -191,9 +191,9 @@ def _table_context(ctx: dict) -> dict:
     remote_id, project, integration = ctx["remote_id"], ctx["project"], ctx["integration"]
     if remote_id is None:
         return {**ctx, "rows": [], "budget": None}
-    rows = console.console_rows(
-        integration, SyncSection.ACTIVITIES, scope=remote_id, scope_project=project
-    )
+    rows = console.console_page(
+        integration, SyncSection.ACTIVITIES, scope=remote_id, scope_project=project, per_page=None
+    ).rows
     return {**ctx, "rows": rows, "budget": budget.budget_view(integration, remote_id, project)}
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from portal.avantage import AvantageClient
 from portal.models import RecordLink, RemoteRecord, SyncRun, SyncSection, db
 from portal.models.base import utcnow
+from portal.models.sync import remote_search_text
 from portal.services import run_notes, runs
 from portal.services.leases import Lease
 from portal.services.sync.context import CachedRecord, Decision, LinkRow, SyncContext
@@ -108,6 +109,7 @@ def _cache(ctx: SyncContext, key: str, scope: str, item: dict[str, Any], now) ->
             {
                 "id": record.id,
                 "data": item,
+                "search_text": remote_search_text(item),
                 "removed_at": None,
                 "remote_updated_at": item.get("updated_at"),
                 "seen_at": now,
