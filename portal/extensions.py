@@ -40,6 +40,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+@event.listens_for(Engine, "connect")
+def _postgresql_without_jit(dbapi_connection, connection_record) -> None:
+    """No JIT compilation on PostgreSQL: the consoles' correlated lookups are estimated dear
+    enough to trigger it, and compiling cost 70 ms to 1 s for queries that run in 40 ms.
+    Committed, so that the setting outlives the connection's first transaction."""
+    if not type(dbapi_connection).__module__.startswith("psycopg"):
+        return
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    dbapi_connection.commit()
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 htmx = HTMX()
