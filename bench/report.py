@@ -25,6 +25,7 @@ SCRIPTS = {
     "avantage_listing": ["--employees", "20000"],
     "sync_employees": ["--employees", "2000", "--scales", "1,4"],
     "export_sheets": ["--sheets", "500"],
+    "console_page": ["--records", "2000", "--scales", "1,10"],
     "load": ["--seconds", "45"],
 }
 HELPERS = {"portal_bench", "report", "load_seed", "load_stack", "export_floors"}
