@@ -94,11 +94,9 @@ def _rows_query(part: ConsoleScope, words: list[str], remote_key: str | None = N
         .outerjoin(linked, sa.and_(linked.id == link.local_id, *part.in_scope(linked)))
         .outerjoin(
             suggested,
-            sa.and_(
-                suggested.id == _suggestion(part, RemoteRecord),
-                linked.id.is_(None),
-                sa.true() if section in SUGGESTED else sa.false(),
-            ),
+            sa.and_(suggested.id == _suggestion(part, RemoteRecord), linked.id.is_(None))
+            if section in SUGGESTED
+            else sa.false(),
         )
         .where(*part.records(), sa.or_(linked.id.is_not(None), RemoteRecord.removed_at.is_(None)))
     )
