@@ -89,7 +89,11 @@ class ExportBatch(TenantMixin, LeaseMixin, db.Model):
 class ExportLine(db.Model):
     """One line of a batch, exactly as sent (``payload``), and Avantage's verdict on it."""
 
-    __table_args__ = (sa.UniqueConstraint("batch_id", "line_no"),)
+    __table_args__ = (
+        sa.UniqueConstraint("batch_id", "line_no"),
+        # The hours already sent for an employee and a day (the preflight's daily limit).
+        sa.Index("ix_export_line_employee_work_date", "employee", "work_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(
@@ -104,6 +108,10 @@ class ExportLine(db.Model):
         sa.ForeignKey("expense_line.id", ondelete="SET NULL")
     )
     payload: Mapped[dict] = mapped_column(sa.JSON)
+    #: The payload's ``employee`` and ``date``, copied so that an index finds a day's lines
+    #: without reading every payload ever sent.
+    employee: Mapped[str | None] = mapped_column(sa.String(120))
+    work_date: Mapped[str | None] = mapped_column(sa.String(10))
     rejection_code: Mapped[str | None] = mapped_column(sa.String(40))
     rejection_message: Mapped[str | None] = mapped_column(sa.String(300))
 

@@ -118,6 +118,8 @@ def create_batch(
                 "line_no": number,
                 "timesheet_id": line.sheet.id,
                 "payload": {"line": number, **line.payload},
+                "employee": line.payload.get("employee"),
+                "work_date": line.payload.get("date"),
                 "hour_line_id": line.hour_line_id,
                 "expense_line_id": line.expense_line_id,
             }

@@ -125,17 +125,16 @@ def _posted_hours(integration: Integration, lines: list[PlannedLine]) -> dict[Da
     if not hours_lines:
         return {}
     payload = ExportLine.payload
-    employee, day, kind = (payload[name].as_string() for name in ("employee", "date", "kind"))
     rows = db.session.execute(
-        sa.select(employee, day, payload["hours"].as_string())
+        sa.select(ExportLine.employee, ExportLine.work_date, payload["hours"].as_string())
         .join(ExportBatch, ExportBatch.id == ExportLine.batch_id)
         .where(
+            ExportLine.employee.in_(sorted({line["employee"] for line in hours_lines})),
+            ExportLine.work_date.in_(sorted({line["date"] for line in hours_lines})),
             ExportBatch.integration_id == integration.id,
             ExportBatch.status == BatchStatus.COMMITTED,
             ExportLine.rejection_code.is_(None),
-            kind == "hours",
-            employee.in_(sorted({line["employee"] for line in hours_lines})),
-            day.in_(sorted({line["date"] for line in hours_lines})),
+            payload["kind"].as_string() == "hours",
         )
     )
     posted: dict[Day, Decimal] = defaultdict(Decimal)
