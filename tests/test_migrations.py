@@ -217,6 +217,6 @@ def test_records_already_there_get_their_match_keys(empty_database_url, tmp_path
                 sa.text("SELECT key, match_key, search_text FROM remote_record ORDER BY key")
             ).all()
             assert [tuple(row) for row in remote] == [
-                ("00042", "42", "cote"),
-                ("24-1|03 A", "03 a", ""),
+                ("00042", "42", "00042 cote"),
+                ("24-1|03 A", "03 a", "24-1|03 a"),
             ]

@@ -104,10 +104,10 @@ def remote_match_key(section: str, key: str) -> str:
     return normalise_code(key)
 
 
-def remote_search_text(data: dict) -> str:
-    """The listed values of a record, folded, as a console search compares them."""
-    values = " ".join(str(value) for value in data.values() if value not in (None, ""))
-    return fold(values)[:SEARCH_TEXT_LENGTH]
+def remote_search_text(key: str, data: dict) -> str:
+    """A record's key and listed values, folded, as a console search compares them."""
+    values = [str(value) for value in data.values() if value not in (None, "")]
+    return fold(" ".join([key, *values]))[:SEARCH_TEXT_LENGTH]
 
 
 def _inserted_match_key(context) -> str:
@@ -116,7 +116,8 @@ def _inserted_match_key(context) -> str:
 
 
 def _inserted_search_text(context) -> str:
-    return remote_search_text(context.get_current_parameters().get("data") or {})
+    row = context.get_current_parameters()
+    return remote_search_text(row["key"], row.get("data") or {})
 
 
 class RemoteRecord(TenantMixin, db.Model):
@@ -125,9 +126,7 @@ class RemoteRecord(TenantMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("integration_id", "entity", "key"),
         # A section's records; a console's lookup of the records of one match key, by key.
-        sa.Index(
-            "ix_remote_record_match", "integration_id", "entity", "scope", "match_key", "key"
-        ),
+        sa.Index("ix_remote_record_match", "integration_id", "entity", "scope", "match_key", "key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,8 +139,8 @@ class RemoteRecord(TenantMixin, db.Model):
     data: Mapped[dict] = mapped_column(sa.JSON)
     #: The key as the portal record it matches has it (``remote_match_key``).
     match_key: Mapped[str] = mapped_column(sa.String(120), default=_inserted_match_key)
-    #: What a console search reads besides the key (``remote_search_text``); whoever
-    #: changes ``data`` sets it again (the sync engine).
+    #: What a console search reads (``remote_search_text``); whoever changes ``data`` sets
+    #: it again (the sync engine).
     search_text: Mapped[str] = mapped_column(sa.Text, default=_inserted_search_text)
     remote_updated_at: Mapped[str | None] = mapped_column(sa.String(40))
     #: When the record was last stored (new, or changed in Avantage).

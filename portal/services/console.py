@@ -61,8 +61,14 @@ class ConsolePage:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _rows_query(part: ConsoleScope, words: list[str], remote_key: str | None = None) -> sa.Subquery:
+def _rows_query(part: ConsoleScope, words: list[str]) -> sa.Subquery:
     """Every row of the console as (side, ids, state, sort keys), filtered by ``words``."""
+    return sa.union_all(_avantage_rows(part, words), _portal_rows(part, words)).subquery("console")
+
+
+def _avantage_rows(part: ConsoleScope, words: list[str]) -> sa.Select:
+    """A row per Avantage record: linked (or created, or removed since), or unlinked with
+    the portal record it suggests. A removed record that was never linked is not shown."""
     model, section = part.model, part.section
     link, linked, suggested = aliased(RecordLink), aliased(model), aliased(model)
     state = sa.case(
@@ -71,7 +77,7 @@ def _rows_query(part: ConsoleScope, words: list[str], remote_key: str | None = N
         (link.method == LinkMethod.CREATED, "created"),
         else_="linked",
     )
-    remote_side = (
+    rows = (
         sa.select(
             sa.literal(0).label("side"),
             RemoteRecord.id.label("remote_id"),
@@ -100,21 +106,22 @@ def _rows_query(part: ConsoleScope, words: list[str], remote_key: str | None = N
         )
         .where(*part.records(), sa.or_(linked.id.is_not(None), RemoteRecord.removed_at.is_(None)))
     )
-    if remote_key is not None:
-        remote_side = remote_side.where(RemoteRecord.key == remote_key)
     for word in words:
         haystacks = [
-            folded(RemoteRecord.key),
             RemoteRecord.search_text,
             folded(label_text(section, linked)),
             folded(label_text(section, suggested)),
         ]
-        remote_side = remote_side.where(
+        rows = rows.where(
             sa.or_(*(haystack.contains(word, autoescape=True) for haystack in haystacks))
         )
-    if remote_key is not None:
-        return remote_side.subquery("console")
-    local_side = sa.select(
+    return rows
+
+
+def _portal_rows(part: ConsoleScope, words: list[str]) -> sa.Select:
+    """A row per unlinked portal record that no Avantage row suggests."""
+    model, section = part.model, part.section
+    rows = sa.select(
         sa.literal(1),
         sa.null(),
         model.id,
@@ -125,12 +132,10 @@ def _rows_query(part: ConsoleScope, words: list[str], remote_key: str | None = N
         order_column(section, model),
     ).where(*part.in_scope(model), part.unlinked(model))
     if section in SUGGESTED:
-        local_side = local_side.where(~_is_suggested(part, model))
+        rows = rows.where(~_is_suggested(part, model))
     for word in words:
-        local_side = local_side.where(
-            folded(label_text(section, model)).contains(word, autoescape=True)
-        )
-    return sa.union_all(remote_side, local_side).subquery("console")
+        rows = rows.where(folded(label_text(section, model)).contains(word, autoescape=True))
+    return rows
 
 
 # The pairing rule, as correlated lookups that each read one entry of an index (match keys
@@ -247,7 +252,8 @@ def console_row(
 ) -> ConsoleRow | None:
     """The console row of one Avantage record (a mapping grid's row), or None."""
     part = ConsoleScope(integration, section, "", None)
-    rows = db.session.execute(sa.select(_rows_query(part, [], remote_key))).all()
+    query = _avantage_rows(part, []).where(RemoteRecord.key == remote_key)
+    rows = db.session.execute(query).all()
     return next(iter(_load(part, rows)), None)
 
 

@@ -3,7 +3,7 @@
 Each portal record a sync matches on a code or number keeps that code normalised
 (``match_key``: trimmed, case-folded, an employee number without its leading zeros), and so
 does each cached Avantage record, with the folded text a console search reads
-(``search_text``). Both are filled here for existing rows and indexed, so a console page no
+(``search_text``: its key and listed values). Both are filled here for existing rows and indexed, so a console page no
 longer loads the whole section.
 
 Revision ID: e5b7c3d9a2f4
@@ -44,9 +44,9 @@ def _remote_match_key(entity, key):
     return normalise_code(key)
 
 
-def _search_text(data):
-    values = " ".join(str(value) for value in (data or {}).values() if value not in (None, ""))
-    return fold(values)[:SEARCH_TEXT_LENGTH]
+def _search_text(key, data):
+    values = [str(value) for value in (data or {}).values() if value not in (None, "")]
+    return fold(" ".join([key, *values]))[:SEARCH_TEXT_LENGTH]
 
 
 def _add(table, column, column_type, sqlite):
@@ -113,7 +113,7 @@ def upgrade():
             {
                 "row_id": row_id,
                 "new_match_key": _remote_match_key(entity, key),
-                "new_search_text": _search_text(data),
+                "new_search_text": _search_text(key, data),
             }
             for row_id, entity, key, data in bind.execute(query)
         ],

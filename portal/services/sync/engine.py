@@ -109,7 +109,7 @@ def _cache(ctx: SyncContext, key: str, scope: str, item: dict[str, Any], now) ->
             {
                 "id": record.id,
                 "data": item,
-                "search_text": remote_search_text(item),
+                "search_text": remote_search_text(key, item),
                 "removed_at": None,
                 "remote_updated_at": item.get("updated_at"),
                 "seen_at": now,
