@@ -19,6 +19,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 def unaccented(text: str) -> str:
     """``text`` without its accents: « Josée Côté » → « Josee Cote »."""
+    if text.isascii():  # codes, numbers, most names: nothing to take off
+        return text
     return "".join(
         char for char in unicodedata.normalize("NFD", text) if not unicodedata.combining(char)
     )
