@@ -9,11 +9,13 @@ Unicode collation algorithm (``pyuca``): Bédard before Boucher, Étienne with t
 
 from __future__ import annotations
 
+import re
 import struct
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeVar
 
 from babel.dates import format_interval
@@ -148,8 +150,25 @@ def _collator() -> Collator:
 
 
 def collation_key(text: str | None) -> tuple[int, ...]:
-    """A sort key that orders names as a Québec reader does (accents and case second)."""
-    return _collator().sort_key((text or "").strip())
+    """A sort key that orders names as a Québec reader does (accents and case second).
+
+    pyuca's ``sort_key``, with the collation elements of each word kept: they are most of
+    its cost, and a company's names share their words (Tremblay, Marie, …). No contraction
+    of the collation table spans a space, so a text's elements are its words' in a row."""
+    normalized = unicodedata.normalize("NFD", (text or "").strip())
+    elements: list = []
+    for word in _WORDS.split(normalized):
+        elements.extend(_word_elements(word))
+    return _collator().sort_key_from_collation_elements(elements)
+
+
+#: Splits a text into words and the spaces between them (both kept).
+_WORDS = re.compile(r"( )")
+
+
+@lru_cache(maxsize=20_000)
+def _word_elements(word: str) -> tuple:
+    return tuple(_collator().collation_elements(word)) if word else ()
 
 
 #: How much of a stored sort key the database keeps, so that an index entry stays small

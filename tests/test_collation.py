@@ -6,7 +6,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from portal.formatting import SORT_KEY_LENGTH, collation_key, sort_key_text, sorted_by_name
+from portal.formatting import (
+    SORT_KEY_LENGTH,
+    _collator,
+    collation_key,
+    sort_key_text,
+    sorted_by_name,
+)
 from portal.models import Project, User
 from portal.models.company import name_sort_of
 
@@ -88,3 +94,28 @@ def test_a_project_sorts_by_its_label_and_keeps_it_when_renamed():
     project.name = "École"
     assert project.label_sort == sort_key_text("ex-900 École")
     assert sort_key_text("EX-901 Atelier") > project.label_sort > sort_key_text("24-101 Zinc")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Josée Côté",
+        "Côté  Josée",  # two spaces
+        "O'Neil-Tremblay, Marie-Ève",
+        "l'Écuyer  Œuvre æther Straße",
+        "e\u0301cole",  # a combining accent already decomposed
+        "\u0301 accent après une espace",
+        "ch ll ĉ ǆ ﬁ",  # letters that contract or decompose in some tables
+        "",
+        "  ",
+        "24-101 Résidence Tremblay",
+    ],
+)
+def test_the_key_built_word_by_word_is_pyucas_own(text):
+    assert collation_key(text) == _collator().sort_key(text.strip())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_gets_pyucas_own_key(text):
+    assert collation_key(text) == _collator().sort_key(text.strip())
