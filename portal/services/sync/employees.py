@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from portal.i18n import gettext as _
 from portal.models import LinkMethod, SyncSection, User, db
+from portal.services.bulk_insert import insert_rows
 from portal.services.sync.context import Decision, SyncContext
 from portal.services.sync.engine import SectionSync
 from portal.services.sync.trades import trade_ids
@@ -167,10 +168,10 @@ class EmployeeSync(SectionSync):
             return
         company_id = ctx.integration.company_id
         self._settle_emails(company_id)
-        # One executemany, then the ids back by number (unique in the company, so the
-        # lookup reads the unique index): RETURNING would cost one statement per row on
-        # SQLite, and its multi-row INSERT is slower than an executemany on PostgreSQL.
-        db.session.execute(User.__table__.insert(), [values for _, values in self.created])
+        # One bulk insert (COPY on PostgreSQL), then the ids back by number (unique in the
+        # company, so the lookup reads the unique index): RETURNING would cost one statement
+        # per row on SQLite, and its multi-row INSERT is slower than COPY on PostgreSQL.
+        insert_rows(User.__table__, [values for _, values in self.created])
         numbers = [values["employee_number"] for _, values in self.created]
         ids = dict(
             db.session.execute(

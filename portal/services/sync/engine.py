@@ -15,6 +15,7 @@ from portal.models import RecordLink, RemoteRecord, SyncRun, SyncSection, db
 from portal.models.base import utcnow
 from portal.models.sync import remote_search_text
 from portal.services import run_notes, runs
+from portal.services.bulk_insert import insert_rows
 from portal.services.leases import Lease
 from portal.services.sync.context import CachedRecord, Decision, LinkRow, SyncContext
 
@@ -118,17 +119,15 @@ def _cache(ctx: SyncContext, key: str, scope: str, item: dict[str, Any], now) ->
 
 
 def _write_page(ctx: SyncContext) -> None:
-    """The page's cache rows and links, one bulk statement each."""
+    """The page's cache rows and links, one bulk statement each (COPY on PostgreSQL)."""
     if ctx.new_records:
         # No RETURNING: on SQLite it would cost one statement per row. A record added now is
         # listed once per run, so this run never needs its id.
-        db.session.execute(
-            RemoteRecord.__table__.insert(), [values for _, values in ctx.new_records]
-        )
+        insert_rows(RemoteRecord.__table__, [values for _, values in ctx.new_records])
     if ctx.changed_records:
         db.session.execute(sa.update(RemoteRecord), ctx.changed_records)
     if ctx.new_links:
-        db.session.execute(RecordLink.__table__.insert(), ctx.new_links)
+        insert_rows(RecordLink.__table__, ctx.new_links)
     ctx.new_records, ctx.changed_records, ctx.new_links = [], [], []
 
 
