@@ -85,7 +85,7 @@ def refresh_export(batch: ExportBatch, now: datetime | None = None) -> ExportBat
         reaper.reap_company(batch.company_id, now)
         if batch.status == BatchStatus.QUEUED and job_lost(export_job_id(batch), now):
             export_recovery.abandon_lost(batch)
-        db.session.commit()
+            db.session.commit()
     return batch
 
 

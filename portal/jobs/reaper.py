@@ -29,12 +29,17 @@ log = logging.getLogger(__name__)
 QUEUING_GRACE = timedelta(seconds=10)
 
 
-def reap_company(company_id: int, now: datetime | None = None) -> None:
-    """Runs and batches of one company whose lease expired (a page showing one calls this)."""
+def reap_company(company_id: int, now: datetime | None = None) -> int:
+    """Runs and batches of one company whose lease expired (a page showing one calls this);
+    how many moved. Committed when one did: a poll of a healthy run writes nothing, and its
+    session keeps what it loaded (a commit would expire it all, to be read again)."""
     now = now or utcnow()
-    runs.abandon_stale_runs(company_id, now)
-    export_recovery.abandon_stale(company_id, now)
-    db.session.commit()
+    moved = runs.abandon_stale_runs(company_id, now) + export_recovery.abandon_stale(
+        company_id, now
+    )
+    if moved:
+        db.session.commit()
+    return moved
 
 
 def _maybe_lost(due_at: datetime | None, now: datetime) -> bool:

@@ -95,7 +95,7 @@ def refresh(run: SyncRun, now: datetime | None = None) -> SyncRun:
         reaper.reap_company(run.company_id, now)
         if run.status == RunStatus.QUEUED and job_lost(sync_job_id(run), now):
             runs.abandon_lost(run)
-        db.session.commit()
+            db.session.commit()
     return run
 
 

@@ -118,3 +118,29 @@ def test_a_run_whose_job_went_silent_says_what_will_happen(client, queued_run):
     assert 'data-running="silent"' in page
     assert "ne donne plus de nouvelles depuis 20 s" in page
     assert "worker.py" not in page
+
+
+def test_a_poll_of_a_healthy_run_writes_and_commits_nothing(client, queued_run):
+    """Polled twice a second by every open page: it reads the run, and the reaper's two
+    checks, and neither commits nor reads again what a commit would have expired."""
+    assert runs.claim(Lease(SyncRun, queued_run.id, "alive", 60))
+    poll = f"/synchro/executions/{queued_run.id}?poll=1"
+    sent, commits = [], []
+
+    def statement(conn, cursor, text, *args):
+        sent.append(" ".join(text.split())[:40])
+
+    def commit(conn):
+        commits.append(conn)
+
+    sa.event.listen(db.engine, "before_cursor_execute", statement)
+    sa.event.listen(db.engine, "commit", commit)
+    try:
+        response = client.get(poll)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", statement)
+        sa.event.remove(db.engine, "commit", commit)
+    assert response.status_code == 200
+    assert commits == []
+    assert not [text for text in sent if text.startswith(("UPDATE", "INSERT", "DELETE"))]
+    assert len(sent) <= 4, sent  # the signed-in user, the run, the reaper's two reads
