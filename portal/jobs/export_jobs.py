@@ -31,7 +31,7 @@ from portal.services import (
     export_recovery,
     export_run,
 )
-from portal.services.leases import Lease, LeaseLostError
+from portal.services.leases import Lease, LeaseLostError, has_expired
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +81,11 @@ def start_export(batch: ExportBatch) -> None:
 def refresh_export(batch: ExportBatch, now: datetime | None = None) -> ExportBatch:
     """Detect a batch whose worker died, or whose job or scheduled retry the queue lost: it
     becomes Interrompu (to resume) once begun in Avantage, else Échoué with its sheets freed."""
-    if batch.status in (BatchStatus.QUEUED, BatchStatus.SENDING):
+    if batch.status == BatchStatus.SENDING and has_expired(batch, now):
         reaper.reap_company(batch.company_id, now)
-        if batch.status == BatchStatus.QUEUED and job_lost(export_job_id(batch), now):
-            export_recovery.abandon_lost(batch)
-            db.session.commit()
+    elif batch.status == BatchStatus.QUEUED and job_lost(export_job_id(batch), now):
+        export_recovery.abandon_lost(batch)
+        db.session.commit()
     return batch
 
 

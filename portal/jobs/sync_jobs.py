@@ -29,7 +29,7 @@ from portal.jobs.queueing import (
 )
 from portal.models import Integration, Project, RunStatus, SyncRun, SyncSection, User
 from portal.services import run_messages, runs, sync
-from portal.services.leases import Lease, LeaseLostError
+from portal.services.leases import Lease, LeaseLostError, has_expired
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +90,15 @@ def cancel_sync(run: SyncRun, actor: User) -> None:
 
 
 def refresh(run: SyncRun, now: datetime | None = None) -> SyncRun:
-    """Detect a run whose worker died or whose job (or scheduled retry) the queue lost."""
-    if run.status.active:
+    """Detect a run whose worker died or whose job (or scheduled retry) the queue lost.
+
+    Its lease, loaded with it, tells whether the reaper has anything to do for it: a poll of
+    a healthy run sends no statement of its own."""
+    if run.status == RunStatus.RUNNING and has_expired(run, now):
         reaper.reap_company(run.company_id, now)
-        if run.status == RunStatus.QUEUED and job_lost(sync_job_id(run), now):
-            runs.abandon_lost(run)
-            db.session.commit()
+    elif run.status == RunStatus.QUEUED and job_lost(sync_job_id(run), now):
+        runs.abandon_lost(run)
+        db.session.commit()
     return run
 
 

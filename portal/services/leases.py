@@ -95,6 +95,11 @@ class Lease:
         return released
 
 
+def has_expired(row, now=None) -> bool:
+    """What :func:`expired` says of a row already loaded."""
+    return row.lease_expires_at is None or row.lease_expires_at < (now or utcnow())
+
+
 def expired(model, now=None):
     """The condition that a row's lease has expired (or was never taken)."""
     table = model.__table__
