@@ -340,14 +340,20 @@ def main() -> None:
             )
         finally:
             for log in sorted(logs.glob("*.log")):
-                tail = [
-                    line
-                    for line in log.read_text().splitlines()
-                    if re.search(r"error|critical|timeout|Traceback", line, re.I)
-                ]
-                if tail:
-                    print(f"-- {log.name}: {len(tail)} ligne(s) d'erreur, dont : {tail[-1][:200]}")
+                show_errors(log)
         report(environment, sign_in, args, options, before)
+
+
+def show_errors(log: Path) -> None:
+    """The error lines of a process's log, and its last traceback in full."""
+    lines = log.read_text().splitlines()
+    errors = [line for line in lines if re.search(r"error|critical|timeout|Traceback", line, re.I)]
+    if not errors:
+        return
+    print(f"-- {log.name}: {len(errors)} ligne(s) d'erreur, dont : {errors[-1][:200]}")
+    starts = [index for index, line in enumerate(lines) if line.startswith("Traceback")]
+    if starts:
+        print("\n".join(lines[max(0, starts[-1] - 2) : starts[-1] + 40]))
 
 
 if __name__ == "__main__":
