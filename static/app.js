@@ -25,7 +25,9 @@
 //    choice: picks an option with the mouse, presses Enter, or leaves the select (Tab) on
 //    another value than the saved one. Arrow keys and typing on the closed select only move
 //    through the options (a screen reader reads each one) and save nothing; Escape puts the
-//    saved value back. The saved value is the option rendered `selected`.
+//    saved value back. The saved value is the option rendered `selected`, and in a filter
+//    form (role="search") the last choice committed. The select's own change events never
+//    reach its form.
 //
 // 3. Toasts, for the HX-Trigger "toast" event and for requests that fail: announced through the
 //    live regions of base.html (#toasts-status polite, #toasts-alert assertive, like role=status
@@ -147,6 +149,12 @@
   function commitChoice(select) {
     if (select.value === savedValue(select) || select.dataset.committing === select.value) return;
     select.dataset.committing = select.value;
+    if (select.form && select.form.getAttribute("role") === "search") {
+      // A filter is not re-rendered with its list: what it now filters on is the saved value.
+      Array.prototype.forEach.call(select.options, function (option) {
+        option.defaultSelected = option.value === select.value;
+      });
+    }
     select.dispatchEvent(new CustomEvent("choice-committed", { bubbles: true, detail: { byUser: true } }));
   }
 
@@ -168,10 +176,14 @@
     }
   });
 
+  // Captured before the form sees it: a form around such a select (a filter's
+  // hx-trigger="change") reacts to the committed choice only, never to an arrow step.
   document.addEventListener("change", function (event) {
     const select = commitSelect(event);
-    if (select && select !== movingWithKeys) commitChoice(select);
-  });
+    if (!select) return;
+    event.stopPropagation();
+    if (select !== movingWithKeys) commitChoice(select);
+  }, true);
 
   document.addEventListener("focusout", function (event) {
     const select = commitSelect(event);

@@ -296,3 +296,36 @@ def test_a_timesheet_line_row_keeps_the_focus_through_edit_save_and_cancel(
     settled(row)
     press(cancel, "Enter")
     expect(row.get_by_role("link", name=re.compile("^Modifier la ligne du "))).to_be_focused()
+
+
+def test_a_filter_select_filters_on_the_committed_choice_not_each_arrow_key(
+    page, live_server, make_user, sign_in
+):
+    """Arrowing through Statut reads each option and reloads nothing; Enter, or leaving the
+    select on another value, filters once; coming back to « Tous » filters again."""
+    validator = make_user("validator", first_name="Valérie", last_name="Roy")
+    sign_in(validator)
+    page.goto(f"{live_server}/feuilles-de-temps/")
+    lists: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            lists.append(request.url) if "/feuilles-de-temps/?" in request.url else None
+        ),
+    )
+    status = page.get_by_label("Statut")
+    status.focus()
+    status.press("ArrowDown")
+    status.press("ArrowDown")
+    chosen = status.input_value()
+    assert chosen != ""
+    with page.expect_response(lambda response: "/feuilles-de-temps/?" in response.url):
+        status.press("Enter")
+    # An arrow's reload would have left before Enter's: the only one is the choice's.
+    assert len(lists) == 1 and f"statut={chosen}" in lists[0], lists
+    expect(status).to_be_focused()
+
+    status.press("Home")  # back to « Tous les statuts »…
+    with page.expect_response(lambda response: "/feuilles-de-temps/?" in response.url):
+        status.press("Tab")  # …committed by leaving the select
+    assert len(lists) == 2 and "statut=&" in lists[1] + "&"
