@@ -62,11 +62,14 @@ class ConsolePage:
 
 
 def _rows_query(part: ConsoleScope, words: list[str]) -> sa.Subquery:
-    """Every row of the console as (side, ids, state, sort keys), filtered by ``words``."""
-    return sa.union_all(_avantage_rows(part, words), _portal_rows(part, words)).subquery("console")
+    """Every row of the console as (side, ids, state, sort keys), filtered by ``words``.
+    The suggestions are paired here only when a search must read them; otherwise
+    :func:`_load` pairs the page's rows alone."""
+    avantage = _avantage_rows(part, words, suggest=bool(words))
+    return sa.union_all(avantage, _portal_rows(part, words)).subquery("console")
 
 
-def _avantage_rows(part: ConsoleScope, words: list[str]) -> sa.Select:
+def _avantage_rows(part: ConsoleScope, words: list[str], *, suggest: bool) -> sa.Select:
     """A row per Avantage record: linked (or created, or removed since), or unlinked with
     the portal record it suggests. A removed record that was never linked is not shown."""
     model, section = part.model, part.section
@@ -77,12 +80,13 @@ def _avantage_rows(part: ConsoleScope, words: list[str]) -> sa.Select:
         (link.method == LinkMethod.CREATED, "created"),
         else_="linked",
     )
+    suggest = suggest and section in SUGGESTED
     rows = (
         sa.select(
             sa.literal(0).label("side"),
             RemoteRecord.id.label("remote_id"),
             linked.id.label("local_id"),
-            suggested.id.label("suggestion_id"),
+            (suggested.id if suggest else sa.null()).label("suggestion_id"),
             link.method.label("method"),
             state.label("state"),
             RemoteRecord.key.label("remote_order"),
@@ -98,20 +102,17 @@ def _avantage_rows(part: ConsoleScope, words: list[str]) -> sa.Select:
             ),
         )
         .outerjoin(linked, sa.and_(linked.id == link.local_id, *part.in_scope(linked)))
-        .outerjoin(
-            suggested,
-            sa.and_(suggested.id == _suggestion(part, RemoteRecord), linked.id.is_(None))
-            if section in SUGGESTED
-            else sa.false(),
-        )
         .where(*part.records(), sa.or_(linked.id.is_not(None), RemoteRecord.removed_at.is_(None)))
     )
+    haystacks = [RemoteRecord.search_text, folded(label_text(section, linked))]
+    if suggest:
+        # No join at all otherwise: SQLite scans the whole table for an "ON false".
+        rows = rows.outerjoin(
+            suggested,
+            sa.and_(suggested.id == _suggestion(part, RemoteRecord), linked.id.is_(None)),
+        )
+        haystacks.append(folded(label_text(section, suggested)))
     for word in words:
-        haystacks = [
-            RemoteRecord.search_text,
-            folded(label_text(section, linked)),
-            folded(label_text(section, suggested)),
-        ]
         rows = rows.where(
             sa.or_(*(haystack.contains(word, autoescape=True) for haystack in haystacks))
         )
@@ -183,6 +184,16 @@ def _suggestion(part: ConsoleScope, record: Any) -> sa.ColumnElement:
     return sa.case((sa.and_(_unmatched(part, record), first), candidate_id), else_=None)
 
 
+def _suggestions_of(part: ConsoleScope, remote_ids: list[int]) -> dict[int, int | None]:
+    """Avantage record id → the portal record it suggests, for a page's unlinked rows."""
+    if part.section not in SUGGESTED or not remote_ids:
+        return {}
+    query = sa.select(RemoteRecord.id, _suggestion(part, RemoteRecord)).where(
+        RemoteRecord.id.in_(remote_ids)
+    )
+    return {record_id: local_id for record_id, local_id in db.session.execute(query)}
+
+
 def _is_suggested(part: ConsoleScope, local: Any) -> sa.ColumnElement:
     """``local`` (unlinked) is the first unlinked portal record of its match key, and an
     unmatched Avantage record has that key: its row is that record's."""
@@ -244,7 +255,8 @@ def console_page(
         pages = max(1, -(-total // per_page))
         page = min(max(page, 1), pages)
         query = query.limit(per_page).offset((page - 1) * per_page)
-    return ConsolePage(_load(part, db.session.execute(query).all()), total, page, pages, counts)
+    found = db.session.execute(query).all()
+    return ConsolePage(_load(part, found, paired=bool(words)), total, page, pages, counts)
 
 
 def console_row(
@@ -252,15 +264,22 @@ def console_row(
 ) -> ConsoleRow | None:
     """The console row of one Avantage record (a mapping grid's row), or None."""
     part = ConsoleScope(integration, section, "", None)
-    query = _avantage_rows(part, []).where(RemoteRecord.key == remote_key)
+    query = _avantage_rows(part, [], suggest=False).where(RemoteRecord.key == remote_key)
     rows = db.session.execute(query).all()
-    return next(iter(_load(part, rows)), None)
+    return next(iter(_load(part, rows, paired=False)), None)
 
 
-def _load(part: ConsoleScope, rows: list[sa.Row]) -> list[ConsoleRow]:
-    """The records behind a page of rows: one query per side."""
+def _load(part: ConsoleScope, rows: list[sa.Row], *, paired: bool) -> list[ConsoleRow]:
+    """The records behind a page of rows (one query per side), and the portal record each
+    unlinked Avantage row suggests when the rows do not say it yet (``paired``)."""
     remote_ids = [row.remote_id for row in rows if row.remote_id is not None]
-    local_ids = {row.local_id for row in rows} | {row.suggestion_id for row in rows}
+    if paired:
+        suggestions = {row.remote_id: row.suggestion_id for row in rows}
+    else:
+        suggestions = _suggestions_of(
+            part, [r.remote_id for r in rows if r.state == "avantage_only"]
+        )
+    local_ids = {row.local_id for row in rows} | set(suggestions.values())
     local_ids.discard(None)
     remotes = {
         record.id: record
@@ -285,7 +304,7 @@ def _load(part: ConsoleScope, rows: list[sa.Row]) -> list[ConsoleRow]:
                 remote.data if remote else None,
                 locals_by_id.get(row.local_id),
                 row.method,
-                suggestion=locals_by_id.get(row.suggestion_id),
+                suggestion=locals_by_id.get(suggestions.get(row.remote_id)),
             )
         )
     return page

@@ -241,3 +241,14 @@ def test_a_row_picker_lists_a_screenful_and_the_search_reaches_the_rest(
 
     refused = client.get(f"{base}/choix", query_string={"cible": "<script>", "q": "a"})
     assert refused.status_code == 400
+
+
+def test_a_search_finds_an_avantage_row_by_the_name_it_suggests(integration, make_user):
+    suggested = make_user("employee", employee_number="42", first_name="Zoé", last_name="Lachance")
+    _remote(integration, EMPLOYEES, "0042")
+    db.session.commit()
+    for search in ("", "lachance"):
+        rows = console.console_page(integration, EMPLOYEES, search=search, per_page=None).rows
+        found = [row for row in rows if row.remote_key == "0042"]
+        assert [row.suggestion for row in found] == [suggested], search
+        assert suggested not in [row.local for row in rows], search  # not a second row
