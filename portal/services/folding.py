@@ -9,6 +9,7 @@ registered on each of its connections.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -21,8 +22,14 @@ def unaccented(text: str) -> str:
     """``text`` without its accents: « Josée Côté » → « Josee Cote »."""
     if text.isascii():  # codes, numbers, most names: nothing to take off
         return text
+    return " ".join(map(_unaccented_word, text.split(" ")))
+
+
+@lru_cache(maxsize=20_000)
+def _unaccented_word(word: str) -> str:
+    """One word without its accents, kept: a company's names and trades share their words."""
     return "".join(
-        char for char in unicodedata.normalize("NFD", text) if not unicodedata.combining(char)
+        char for char in unicodedata.normalize("NFD", word) if not unicodedata.combining(char)
     )
 
 
