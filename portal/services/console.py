@@ -24,12 +24,9 @@ from portal.models import (
     SyncSection,
     db,
 )
+from portal.services import console_pairing
 from portal.services.console_scope import ConsoleScope, label_text, order_column, search_words
 from portal.services.folding import folded
-from portal.services.matching import LOCAL_MODELS
-
-#: The consoles that show a suggestion on an Avantage row (the activities table does not).
-SUGGESTED = frozenset(LOCAL_MODELS) - {SyncSection.ACTIVITIES}
 
 #: Console states, in the order the filter lists them.
 STATES = ("linked", "created", "avantage_only", "portal_only", "removed")
@@ -80,7 +77,7 @@ def _avantage_rows(part: ConsoleScope, words: list[str], *, suggest: bool) -> sa
         (link.method == LinkMethod.CREATED, "created"),
         else_="linked",
     )
-    suggest = suggest and section in SUGGESTED
+    suggest = suggest and section in console_pairing.SUGGESTED
     rows = (
         sa.select(
             sa.literal(0).label("side"),
@@ -109,7 +106,9 @@ def _avantage_rows(part: ConsoleScope, words: list[str], *, suggest: bool) -> sa
         # No join at all otherwise: SQLite scans the whole table for an "ON false".
         rows = rows.outerjoin(
             suggested,
-            sa.and_(suggested.id == _suggestion(part, RemoteRecord), linked.id.is_(None)),
+            sa.and_(
+                suggested.id == console_pairing.suggestion(part, RemoteRecord), linked.id.is_(None)
+            ),
         )
         haystacks.append(folded(label_text(section, suggested)))
     for word in words:
@@ -132,88 +131,11 @@ def _portal_rows(part: ConsoleScope, words: list[str]) -> sa.Select:
         sa.null(),
         order_column(section, model),
     ).where(*part.in_scope(model), part.unlinked(model))
-    if section in SUGGESTED:
-        rows = rows.where(~_is_suggested(part, model))
+    if section in console_pairing.SUGGESTED:
+        rows = rows.where(~console_pairing.is_suggested(part, model))
     for word in words:
         rows = rows.where(folded(label_text(section, model)).contains(word, autoescape=True))
     return rows
-
-
-# The pairing rule, as correlated lookups that each read one entry of an index (match keys
-# on both sides, links by key and by portal id): for each match key, the first unlinked
-# Avantage record (by key) suggests the first unlinked portal record (by id).
-
-
-def _unmatched(part: ConsoleScope, record: Any) -> sa.ColumnElement:
-    """``record`` (a RemoteRecord alias) is listed and linked to no portal record."""
-    link, local = aliased(RecordLink), aliased(part.model)
-    return sa.and_(
-        record.removed_at.is_(None),
-        record.match_key != "",
-        ~sa.exists()
-        .where(
-            link.integration_id == record.integration_id,
-            link.entity == record.entity,
-            link.remote_key == record.key,
-        )
-        .where(local.id == link.local_id, *part.in_scope(local)),
-    )
-
-
-def _suggestion(part: ConsoleScope, record: Any) -> sa.ColumnElement:
-    """The id of the portal record ``record`` suggests, if it is the first unmatched record
-    of its match key (else NULL)."""
-    earlier, candidate = aliased(RemoteRecord), aliased(part.model)
-    first = ~sa.exists().where(
-        earlier.integration_id == record.integration_id,
-        earlier.entity == record.entity,
-        earlier.scope == record.scope,
-        earlier.match_key == record.match_key,
-        earlier.key < record.key,
-        _unmatched(part, earlier),
-    )
-    candidate_id = (
-        sa.select(sa.func.min(candidate.id))
-        .where(
-            *part.in_scope(candidate),
-            candidate.match_key == record.match_key,
-            part.unlinked(candidate),
-        )
-        .scalar_subquery()
-    )
-    return sa.case((sa.and_(_unmatched(part, record), first), candidate_id), else_=None)
-
-
-def _suggestions_of(part: ConsoleScope, remote_ids: list[int]) -> dict[int, int | None]:
-    """Avantage record id → the portal record it suggests, for a page's unlinked rows."""
-    if part.section not in SUGGESTED or not remote_ids:
-        return {}
-    query = sa.select(RemoteRecord.id, _suggestion(part, RemoteRecord)).where(
-        RemoteRecord.id.in_(remote_ids)
-    )
-    return {record_id: local_id for record_id, local_id in db.session.execute(query)}
-
-
-def _is_suggested(part: ConsoleScope, local: Any) -> sa.ColumnElement:
-    """``local`` (unlinked) is the first unlinked portal record of its match key, and an
-    unmatched Avantage record has that key: its row is that record's."""
-    earlier, record = aliased(part.model), aliased(RemoteRecord)
-    return sa.and_(
-        local.match_key != "",
-        ~sa.exists().where(
-            *part.in_scope(earlier),
-            earlier.match_key == local.match_key,
-            earlier.id < local.id,
-            part.unlinked(earlier),
-        ),
-        sa.exists().where(
-            record.integration_id == part.integration.id,
-            record.entity == part.section,
-            record.scope == part.scope,
-            record.match_key == local.match_key,
-            _unmatched(part, record),
-        ),
-    )
 
 
 def console_page(
@@ -276,7 +198,7 @@ def _load(part: ConsoleScope, rows: list[sa.Row], *, paired: bool) -> list[Conso
     if paired:
         suggestions = {row.remote_id: row.suggestion_id for row in rows}
     else:
-        suggestions = _suggestions_of(
+        suggestions = console_pairing.suggestions_of(
             part, [r.remote_id for r in rows if r.state == "avantage_only"]
         )
     local_ids = {row.local_id for row in rows} | set(suggestions.values())
