@@ -64,7 +64,8 @@ class MatchedByCode:
     as :func:`normalise_code` compares it, kept by the validator (or, for Core inserts, the
     column default) so that a console pairs records in SQL, through an index."""
 
-    match_key: Mapped[str] = mapped_column(sa.String(30), default=_inserted_code_key)
+    #: Three times the code's length: case folding may lengthen a letter (« ß » → « ss »).
+    match_key: Mapped[str] = mapped_column(sa.String(60), default=_inserted_code_key)
 
     @validates("code")
     def _keep_match_key(self, _field: str, value: str) -> str:

@@ -63,7 +63,7 @@ class User(UserMixin, TenantMixin, TimestampMixin, db.Model):
     employee_number: Mapped[str | None] = mapped_column(sa.String(20))
     #: The number as syncs and consoles match it (``normalise_employee_number``: no leading
     #: zeros), kept by ``_keep_match_key`` and, for Core inserts, by the column default.
-    match_key: Mapped[str] = mapped_column(sa.String(20), default=_inserted_number_key)
+    match_key: Mapped[str] = mapped_column(sa.String(60), default=_inserted_number_key)
     licence: Mapped[Licence] = mapped_column(enum_column(Licence), default=Licence.NONE)
     is_superadmin: Mapped[bool] = mapped_column(default=False)
     timesheet_permission: Mapped[TimesheetPermission] = mapped_column(

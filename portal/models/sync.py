@@ -138,7 +138,7 @@ class RemoteRecord(TenantMixin, db.Model):
     scope: Mapped[str] = mapped_column(sa.String(60), default="")
     data: Mapped[dict] = mapped_column(sa.JSON)
     #: The key as the portal record it matches has it (``remote_match_key``).
-    match_key: Mapped[str] = mapped_column(sa.String(120), default=_inserted_match_key)
+    match_key: Mapped[str] = mapped_column(sa.String(360), default=_inserted_match_key)
     #: What a console search reads (``remote_search_text``); whoever changes ``data`` sets
     #: it again (the sync engine).
     search_text: Mapped[str] = mapped_column(sa.Text, default=_inserted_search_text)

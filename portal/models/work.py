@@ -79,7 +79,7 @@ class Project(TenantMixin, TimestampMixin, db.Model):
     #: it (``formatting.sort_key_text``); kept by ``_keep_label_sort``, or the column default.
     label_sort: Mapped[str] = mapped_column(SortKey, default=_inserted_label_sort)
     #: The number as syncs and consoles match it (``normalise_code``), kept with it.
-    match_key: Mapped[str] = mapped_column(sa.String(30), default=_inserted_number_key)
+    match_key: Mapped[str] = mapped_column(sa.String(90), default=_inserted_number_key)
     status: Mapped[ProjectStatus] = mapped_column(
         enum_column(ProjectStatus), default=ProjectStatus.ACTIVE
     )

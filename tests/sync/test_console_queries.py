@@ -252,3 +252,17 @@ def test_a_search_finds_an_avantage_row_by_the_name_it_suggests(integration, mak
         found = [row for row in rows if row.remote_key == "0042"]
         assert [row.suggestion for row in found] == [suggested], search
         assert suggested not in [row.local for row in rows], search  # not a second row
+
+
+def test_keys_that_case_folding_lengthens_fit_and_still_pair(integration, make_user):
+    """« ß » folds to « ss »: a full-length number or key of them is stored and matched."""
+    number = "ß" * 20  # the longest employee number
+    employee = make_user("employee", employee_number=number)
+    _remote(integration, EMPLOYEES, number)
+    _remote(integration, EMPLOYEES, "ﬃ" * 120)  # the longest Avantage key, three times longer
+    trade = Trade(company_id=integration.company_id, code="ß" * 20, name="Métier")
+    db.session.add(trade)
+    db.session.commit()
+    assert employee.match_key == "ss" * 20 and trade.match_key == "ss" * 20
+    rows = console.console_page(integration, EMPLOYEES, per_page=None).rows
+    assert [row.suggestion for row in rows if row.remote_key == number] == [employee]

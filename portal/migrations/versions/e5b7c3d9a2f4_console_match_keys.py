@@ -24,14 +24,17 @@ down_revision = "d7e4a2c9f1b3"
 branch_labels = None
 depends_on = None
 
-#: table, the column its key is made of, how it is normalised, the key's length.
+#: table, the column its key is made of, how it is normalised, the key's length: three times
+#: the column's, since case folding may lengthen a letter (« ß » → « ss »).
 LOCAL_KEYS = (
-    ("user", "employee_number", normalise_employee_number, 20),
-    ("trade", "code", normalise_code, 30),
-    ("hour_type", "code", normalise_code, 30),
-    ("expense_type", "code", normalise_code, 30),
-    ("project", "number", normalise_code, 30),
+    ("user", "employee_number", normalise_employee_number, 60),
+    ("trade", "code", normalise_code, 60),
+    ("hour_type", "code", normalise_code, 60),
+    ("expense_type", "code", normalise_code, 60),
+    ("project", "number", normalise_code, 90),
 )
+#: The same for Avantage's keys (120 characters).
+REMOTE_KEY_LENGTH = 360
 #: How much of a record's listed values a console search reads.
 SEARCH_TEXT_LENGTH = 2_000
 
@@ -95,7 +98,7 @@ def upgrade():
             f"ix_{table_name}_company_id_match_key", table_name, ["company_id", "match_key"]
         )
 
-    _add("remote_record", "match_key", sa.String(120), sqlite)
+    _add("remote_record", "match_key", sa.String(REMOTE_KEY_LENGTH), sqlite)
     _add("remote_record", "search_text", sa.Text(), sqlite)
     records = sa.table(
         "remote_record",
@@ -118,7 +121,7 @@ def upgrade():
             for row_id, entity, key, data in bind.execute(query)
         ],
     )
-    _not_null("remote_record", "match_key", sa.String(120), sqlite)
+    _not_null("remote_record", "match_key", sa.String(REMOTE_KEY_LENGTH), sqlite)
     _not_null("remote_record", "search_text", sa.Text(), sqlite)
     op.drop_index("ix_remote_record_lookup", table_name="remote_record")
     op.create_index(
