@@ -118,20 +118,19 @@ def _number_error(company_id: int, data: UserData, user: User | None) -> str | N
         return _("Maximum %(n)d caractères.", n=20)
     if not number:
         return None
-    key = normalise_employee_number(number)
-    others = db.session.execute(
-        db.select(User.id, User.employee_number, User.first_name, User.last_name).where(
-            User.company_id == company_id, User.employee_number.is_not(None)
-        )
+    query = db.select(User).where(
+        User.company_id == company_id, User.match_key == normalise_employee_number(number)
     )
-    for other_id, other_number, first, last in others:
-        if normalise_employee_number(other_number) == key and (user is None or other_id != user.id):
-            return _(
-                "Le numéro %(number)s est déjà celui de %(name)s.",
-                number=other_number,
-                name=f"{first} {last}",
-            )
-    return None
+    if user is not None:
+        query = query.where(User.id != user.id)
+    other = db.session.scalars(query.limit(1)).first()
+    if other is None:
+        return None
+    return _(
+        "Le numéro %(number)s est déjà celui de %(name)s.",
+        number=other.employee_number,
+        name=other.full_name,
+    )
 
 
 def _validate(company_id: int, data: UserData, user: User | None, email: str) -> dict[str, str]:
