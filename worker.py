@@ -42,6 +42,11 @@ FIRST_WAIT, LONGEST_WAIT = 1.0, 30.0
 #: RQ's maintenance (10 min by default) is also when a worker takes over the scheduler lock
 #: of a killed one: without it, delayed retries would wait that long after a crash.
 MAINTENANCE_SECONDS = 60
+#: RQ keeps a worker registered for this + 60 s without a heartbeat (RQ's default, 420 s,
+#: made it 8 min). The pages that tell whether a worker will pick a job up count the
+#: registered ones: a SIGKILLed worker now stops counting within 90 s. An idle worker beats
+#: every 15 s (this less 15).
+WORKER_TTL = 30
 
 
 class RedisLost(StopRequested):
@@ -195,6 +200,7 @@ class Supervisor:
                 connection=self.connection,
                 name=self.name,
                 maintenance_interval=MAINTENANCE_SECONDS,
+                worker_ttl=WORKER_TTL,
             )
         except REDIS_DOWN as error:
             return None, error

@@ -298,3 +298,14 @@ def test_a_queued_job_no_worker_picks_up_says_so(app, rq, client, superadmin, si
     app.config["WORKER_PICKUP_SECONDS"] = 60
     assert 'data-queued="waiting"' in shown()
     assert _run(run).status == RunStatus.QUEUED
+
+
+def test_a_worker_is_forgotten_soon_after_it_stops_beating(rq, start_worker):
+    """Its registration lasts WORKER_TTL + 60 s, renewed by each heartbeat: a SIGKILLed
+    worker stops counting as one that will pick a job up within 90 s (RQ's default: 8 min)."""
+    from worker import WORKER_TTL
+
+    start_worker()
+    _wait_for(lambda: Worker.count(connection=queue.connection) == 1)
+    (registered,) = Worker.all(connection=queue.connection)
+    assert 0 < queue.connection.ttl(registered.key) <= WORKER_TTL + 60 <= 90
