@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 
 import pytest
 from playwright.sync_api import Locator, expect
@@ -27,6 +28,10 @@ CHROMIUM_ARGS = [
 #: ``HTMX_SETTLE_MS=1500 pytest tests/browser`` widens htmx's settle window (20 ms by default) to
 #: find tests that act on swapped-in content before htmx has wired its hx- attributes.
 SETTLE_MS = os.environ.get("HTMX_SETTLE_MS", "")
+#: ``HTMX_LOAD_DELAY_MS=500 pytest tests/browser`` serves htmx that much later, so that a page
+#: is on screen well before htmx wires it: tests that act on a new page before it has loaded
+#: (instead of ``follow``-ing the link) fail every time.
+LOAD_DELAY_MS = os.environ.get("HTMX_LOAD_DELAY_MS", "")
 #: The classes htmx puts on content while it swaps and settles it.
 SWAPPING = re.compile(r"\bhtmx-(added|settling|swapping|request)\b")
 
@@ -61,8 +66,22 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "fr-CA", "timezone_id": "America/Toronto"}
 
 
+def follow(page, link: Locator) -> None:
+    """Click ``link`` and wait for the new page's load event, as a person waits for a page:
+    until then htmx may not have wired it, and a choice made there would send nothing."""
+    with page.expect_navigation():
+        link.click()
+
+
 @pytest.fixture(autouse=True)
 def htmx_settle_delay(page):
+    if LOAD_DELAY_MS.isdigit():
+
+        def late(route) -> None:
+            time.sleep(int(LOAD_DELAY_MS) / 1000)
+            route.continue_()
+
+        page.route("**/static/htmx.min.js*", late)
     if SETTLE_MS.isdigit():
         page.add_init_script(
             "Object.defineProperty(window, 'htmx', {configurable: true,"

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from portal.models import Timesheet, TimesheetStatus
 from portal.services.timesheets import week_start_of
+from tests.browser.conftest import follow
 
 PROJECT = "24-101 — Résidence Tremblay — Lévis"
 ACTIVITY = "03-100 — Coffrage"
@@ -57,7 +58,7 @@ def stored_status(employee) -> TimesheetStatus:
 def open_first_waiting_sheet(page) -> None:
     """From the list: the sheets waiting for validation, then the first one."""
     page.locator("#show-waiting").click()
-    page.locator("#sheet-list").get_by_role("link", name="Ouvrir").first.click()
+    follow(page, page.locator("#sheet-list").get_by_role("link", name="Ouvrir").first)
 
 
 def test_employee_fills_and_submits_a_week_then_a_validator_validates_it(
@@ -65,7 +66,7 @@ def test_employee_fills_and_submits_a_week_then_a_validator_validates_it(
 ):
     employee, validator = crew["employee"], crew["validator"]
     sign_in(employee)
-    page.locator("#my-week").click()
+    follow(page, page.locator("#my-week"))  # the Projet select loads activities through htmx
     expect(page.locator("#sheet-status-badge")).to_have_text("Brouillon")
 
     form = page.locator("#hour-new-form")
@@ -108,7 +109,7 @@ def test_a_rejected_week_comes_back_to_its_employee_with_the_reason(
     sign_out(page)
 
     sign_in(employee)
-    page.locator("#sheet-list").get_by_role("link", name="Ouvrir").first.click()
+    follow(page, page.locator("#sheet-list").get_by_role("link", name="Ouvrir").first)
     expect(page.locator("#rejection-reason")).to_contain_text(REASON)
     expect(page.locator("#submit-sheet")).to_be_visible()  # corrected, it can go again
     assert stored_status(employee) == TimesheetStatus.REJECTED
