@@ -126,6 +126,11 @@ def export_job_id(batch) -> str:
     return f"export-batch-{batch.id}-{batch.attempts}"
 
 
+#: How late a scheduled retry may start and still be held: the workers' scheduler moves due
+#: jobs to the queue about once a second, later on a busy machine or after a reconnection.
+SCHEDULER_LATENESS_SECONDS = 10
+
+
 def job_lost(job_id: str, now: datetime | None = None) -> bool:
     """True when the queue no longer holds a job that should be waiting: gone (Redis lost its
     data), ended, or a retry due so long ago that no scheduler is left to start it.
@@ -137,7 +142,8 @@ def job_lost(job_id: str, now: datetime | None = None) -> bool:
         status = job.get_status(refresh=True)
         if status == JobStatus.SCHEDULED:
             due = ScheduledJobRegistry(queue=queue.queue).get_scheduled_time(job)
-            return due < (now or utcnow()) - timedelta(seconds=stale_seconds())
+            grace = max(stale_seconds(), SCHEDULER_LATENESS_SECONDS)
+            return due < (now or utcnow()) - timedelta(seconds=grace)
         if status == JobStatus.DEFERRED:
             dependency = job.dependency
             return dependency is None or job_lost(dependency.id, now)
