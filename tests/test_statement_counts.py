@@ -7,13 +7,10 @@ tenfold and counts again; the count must not grow with the data.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import (
@@ -38,24 +35,11 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.services import export_batch
+from tests.fixtures.statements import counted
 
 MONDAY = date(2026, 11, 23)
 SMALL, LARGE = 3, 30
 HTMX = {"HX-Request": "true"}
-
-
-@contextlib.contextmanager
-def counted() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 class World:

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import html
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import (
@@ -26,6 +24,7 @@ from portal.services.export_data import Problem
 from tests.fixtures.export_world import MONDAY
 from tests.fixtures.preflight import BASE, HTMX, NEXT_WEEK, mirror, send, send_anyway, toast
 from tests.fixtures.queue import work
+from tests.fixtures.statements import counted
 
 NBSP = "\u00a0"
 
@@ -41,21 +40,6 @@ def _unlink(world, section: SyncSection) -> None:
         )
     )
     db.session.commit()
-
-
-@contextmanager
-def counted_queries():
-    """The SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_the_preview_reads_as_payroll(client, world):
@@ -259,7 +243,7 @@ def test_a_blocked_selection_gets_no_confirmation(client, world):
 def test_the_list_and_the_batch_page_do_not_query_per_row(client, world, rq, make_user):
     def queries(url: str) -> int:
         db.session.expire_all()
-        with counted_queries() as statements:
+        with counted() as statements:
             assert client.get(url).status_code == 200
         return len(statements)
 

@@ -18,6 +18,7 @@ from portal.models import RunStatus, SyncRun, SyncSection
 from portal.models.base import utcnow
 from portal.services import runs
 from portal.services.leases import Lease, LeaseLostError
+from tests.fixtures.statements import counted
 
 
 @pytest.fixture
@@ -125,21 +126,18 @@ def test_a_poll_of_a_healthy_run_writes_and_commits_nothing(client, queued_run):
     whose live lease tells that the reaper has nothing to do; it commits nothing."""
     assert runs.claim(Lease(SyncRun, queued_run.id, "alive", 60))
     poll = f"/synchro/executions/{queued_run.id}?poll=1"
-    sent, commits = [], []
-
-    def statement(conn, cursor, text, *args):
-        sent.append(" ".join(text.split())[:40])
+    commits = []
 
     def commit(conn):
         commits.append(conn)
 
-    sa.event.listen(db.engine, "before_cursor_execute", statement)
     sa.event.listen(db.engine, "commit", commit)
     try:
-        response = client.get(poll)
+        with counted() as statements:
+            response = client.get(poll)
     finally:
-        sa.event.remove(db.engine, "before_cursor_execute", statement)
         sa.event.remove(db.engine, "commit", commit)
+    sent = [" ".join(text.split())[:40] for text in statements]
     assert response.status_code == 200
     assert commits == []
     assert not [text for text in sent if text.startswith(("UPDATE", "INSERT", "DELETE"))]
