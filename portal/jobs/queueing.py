@@ -141,9 +141,7 @@ def job_lost(job_id: str, now: datetime | None = None) -> bool:
         job = Job.fetch(job_id, connection=queue.connection)
         status = job.get_status(refresh=True)
         if status == JobStatus.SCHEDULED:
-            due = ScheduledJobRegistry(queue=queue.queue).get_scheduled_time(job)
-            grace = max(stale_seconds(), SCHEDULER_LATENESS_SECONDS)
-            return due < (now or utcnow()) - timedelta(seconds=grace)
+            return _retry_lost(job, now or utcnow())
         if status == JobStatus.DEFERRED:
             dependency = job.dependency
             return dependency is None or job_lost(dependency.id, now)
@@ -152,6 +150,17 @@ def job_lost(job_id: str, now: datetime | None = None) -> bool:
     except RedisError:
         return False  # cannot tell now; the page says the queue is unreachable
     return status in (JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED)
+
+
+def _retry_lost(job: Job, now: datetime) -> bool:
+    """A scheduled retry is lost when due long ago. RQ marks the job SCHEDULED first and adds
+    it to the registry a moment later (a pipeline of its failure handling): a job not in the
+    registry yet is lost only once its worker has been silent that long too."""
+    limit = now - timedelta(seconds=max(stale_seconds(), SCHEDULER_LATENESS_SECONDS))
+    try:
+        return ScheduledJobRegistry(queue=queue.queue).get_scheduled_time(job) < limit
+    except NoSuchJobError:
+        return job.last_heartbeat is None or job.last_heartbeat < limit
 
 
 @dataclass(frozen=True)
