@@ -152,23 +152,35 @@ def _collator() -> Collator:
 def collation_key(text: str | None) -> tuple[int, ...]:
     """A sort key that orders names as a Québec reader does (accents and case second).
 
-    pyuca's ``sort_key``, with the collation elements of each word kept: they are most of
-    its cost, and a company's names share their words (Tremblay, Marie, …). No contraction
-    of the collation table spans a space, so a text's elements are its words' in a row."""
+    pyuca's ``sort_key``, built from each word's weights, kept per word: computing them is
+    most of its cost, and a company's names share their words (Tremblay, Marie, …). No
+    contraction of the collation table spans a space, so a text's collation elements are its
+    words' in a row, and each level of the key is its words' weights at that level."""
     normalized = unicodedata.normalize("NFD", (text or "").strip())
-    elements: list = []
-    for word in _WORDS.split(normalized):
-        elements.extend(_word_elements(word))
-    return _collator().sort_key_from_collation_elements(elements)
+    words = [_word_weights(word) for word in _WORDS.split(normalized)]
+    key: list[int] = []
+    for level in range(_LEVELS):
+        if level:
+            key.append(0)  # pyuca's level separator
+        for weights in words:
+            key.extend(weights[level])
+    return tuple(key)
 
 
 #: Splits a text into words and the spaces between them (both kept).
 _WORDS = re.compile(r"( )")
+#: The levels of pyuca's sort keys: base letter, accents, case, and the fourth.
+_LEVELS = 4
 
 
 @lru_cache(maxsize=20_000)
-def _word_elements(word: str) -> tuple:
-    return tuple(_collator().collation_elements(word)) if word else ()
+def _word_weights(word: str) -> tuple[tuple[int, ...], ...]:
+    """A word's nonzero weights at each level, as pyuca's sort key lists them."""
+    elements = _collator().collation_elements(word) if word else []
+    return tuple(
+        tuple(element[level] for element in elements if len(element) > level and element[level])
+        for level in range(_LEVELS)
+    )
 
 
 #: How much of a stored sort key the database keeps, so that an index entry stays small
