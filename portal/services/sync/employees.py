@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from portal.i18n import gettext as _
 from portal.models import LinkMethod, SyncSection, User, db
 from portal.services.bulk_insert import insert_rows
+from portal.services.sql_lists import among
 from portal.services.sync.context import Decision, SyncContext
 from portal.services.sync.engine import SectionSync
 from portal.services.sync.trades import trade_ids
@@ -176,7 +177,7 @@ class EmployeeSync(SectionSync):
         ids = dict(
             db.session.execute(
                 sa.select(User.employee_number, User.id).where(
-                    User.company_id == company_id, User.employee_number.in_(numbers)
+                    User.company_id == company_id, among(User.employee_number, numbers)
                 )
             ).all()
         )
@@ -211,7 +212,7 @@ class EmployeeSync(SectionSync):
             set(
                 db.session.scalars(
                     sa.select(sa.func.lower(User.email)).where(
-                        sa.func.lower(User.email).in_(wanted)
+                        among(sa.func.lower(User.email, type_=User.email.type), wanted)
                     )
                 )
             )
