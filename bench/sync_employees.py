@@ -2,7 +2,7 @@
 
 ``python bench/sync_employees.py [--employees 10000] [--scales 1,4,10] [--pairs 7]
 [--database-url URL]`` runs, at each size, interleaved pairs of an empty-database sync and
-the same-rows floor (the rows the sync ends up with, one executemany per table), and prints
+the same-rows floor (the rows the sync ended up with, one bulk insert per table), and prints
 min / median / max of the sync time, of the time per 1,000 employees (linear: the same at
 every size) and of the per-pair ratio to the floor, then one fully linked resync.
 
@@ -18,7 +18,6 @@ import argparse
 import math
 import statistics
 import time
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from avantage_listing import USER, peak_rss_mib
@@ -36,6 +35,7 @@ from portal.models import (
     User,
 )
 from portal.services import integrations, runs
+from portal.services.bulk_insert import insert_rows
 from portal.services.sync import run_section, section_sync
 
 PAGE_SIZE = 500
@@ -105,76 +105,52 @@ def _listed(port: int, password: str, key: str) -> tuple[list[dict], int]:
         return items, client.round_trips
 
 
-def same_rows_floor(port: int, password: str, key: str) -> float:
-    """A second floor: the rows the sync ends up with (employee, cached record, link), one
-    executemany per table into empty copies of the tables, with no matching at all."""
-    started = time.perf_counter()
-    items, _ = _listed(port, password, key)
-    meta = sa.MetaData()
-    copies = {
-        table.name: table.to_metadata(meta, name=f"floor_{table.name}")
-        for table in (User.__table__, RemoteRecord.__table__, RecordLink.__table__)
+#: The tables an Employés sync writes: the people, Avantage's cached records, the links.
+WRITTEN = (User.__table__, RemoteRecord.__table__, RecordLink.__table__)
+
+
+def written_rows(company_id: int) -> dict[str, list[dict]]:
+    """Every row the sync wrote for ``company_id``, all columns, as the floor writes them."""
+    return {
+        table.name: [
+            dict(row)
+            for row in db.session.execute(
+                sa.select(table).where(table.c.company_id == company_id)
+            ).mappings()
+        ]
+        for table in WRITTEN
     }
-    for copy in copies.values():
-        for constraint in list(copy.constraints):
-            if isinstance(constraint, sa.ForeignKeyConstraint):
-                copy.constraints.discard(constraint)
-            elif constraint.name:
-                constraint.name = f"floor_{constraint.name}"  # names are per schema
-        copy.indexes.clear()  # their names are taken by the real tables'
+
+
+def _empty_copies() -> list[sa.Table]:
+    """Empty copies of the written tables, with the same indexes, unique constraints and
+    foreign keys (to the real tables), under other names (names are per schema)."""
+    copies = []
+    for table in WRITTEN:
+        copy = table.to_metadata(db.metadata, name=f"floor_{table.name}")
+        for item in (*copy.constraints, *copy.indexes):
+            if item.name:
+                item.name = f"floor_{item.name}"
         copy.create(db.engine)
-    now = datetime.now(UTC)
-    with db.engine.begin() as connection:
-        connection.execute(
-            copies["user"].insert(),
-            [
-                {
-                    "company_id": 1,
-                    "email": f"{n}@floor.example",
-                    "first_name": item["first_name"],
-                    "last_name": item["last_name"],
-                    "employee_number": item["number"].strip(),
-                    "login_token": f"t{n}",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for n, item in enumerate(items)
-            ],
-        )
-        connection.execute(
-            copies["remote_record"].insert(),
-            [
-                {
-                    "company_id": 1,
-                    "integration_id": 1,
-                    "entity": "employees",
-                    "key": item["number"],
-                    "scope": "",
-                    "data": item,
-                    "seen_at": now,
-                }
-                for item in items
-            ],
-        )
-        connection.execute(
-            copies["record_link"].insert(),
-            [
-                {
-                    "company_id": 1,
-                    "integration_id": 1,
-                    "entity": "employees",
-                    "remote_key": item["number"],
-                    "local_id": n,
-                    "method": "created",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for n, item in enumerate(items)
-            ],
-        )
+        copies.append(copy)
+    return copies
+
+
+def same_rows_floor(port: int, password: str, key: str, rows: dict[str, list[dict]]) -> float:
+    """The floor: the same pages listed with the client, then exactly the rows the sync
+    ended up with (``rows``: every column, values already computed) written with one bulk
+    insert per table (COPY on PostgreSQL) into empty copies of the tables, in one
+    transaction. No matching, no derived values, no run counters, one commit."""
+    copies = _empty_copies()
+    started = time.perf_counter()
+    _listed(port, password, key)
+    for table, copy in zip(WRITTEN, copies, strict=True):
+        insert_rows(copy, rows[table.name])
+    db.session.commit()
     seconds = time.perf_counter() - started
-    for copy in copies.values():
+    for copy in reversed(copies):
         copy.drop(db.engine)
+        db.metadata.remove(copy)
     return seconds
 
 
@@ -192,7 +168,8 @@ def measure_scale(employees: int, pairs: int, database_url: str | None) -> dict:
             syncs.append(
                 sync(integration, admin, bench.port, bench.password, bench.key, full=False)
             )
-            floors.append(same_rows_floor(bench.port, bench.password, bench.key))
+            rows = written_rows(integration.company_id)
+            floors.append(same_rows_floor(bench.port, bench.password, bench.key, rows))
         linked = sync(integration, admin, bench.port, bench.password, bench.key, full=True)
         url = bench.url
     seconds = [result["seconds"] for result in syncs]
@@ -223,10 +200,12 @@ def main() -> None:
         f"{args.pairs} interleaved pairs per size; load average {load_average()}"
     )
     print(
-        "same-rows floor: the same pages listed with the client, then the rows the sync ends "
-        "up with (employee, cached record, link) written with one executemany per table into "
-        "empty copies without foreign keys or indexes; it leaves out matching, e-mail checks, "
-        "run counters, notes and the commit per page."
+        "same-rows floor: the same pages listed with the client, then exactly the rows the "
+        "sync ended up with (employees, cached records, links; every column, values already "
+        "computed) written with one bulk insert per table (COPY on PostgreSQL) into empty "
+        "copies with the same indexes and foreign keys, one commit; it leaves out "
+        "matching, derived values (sort and match keys, placeholders), e-mail checks, run "
+        "counters, notes and the commit per page."
     )
     results = [
         measure_scale(args.employees * scale, args.pairs, args.database_url) for scale in scales
