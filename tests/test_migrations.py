@@ -220,3 +220,82 @@ def test_records_already_there_get_their_match_keys(empty_database_url, tmp_path
                 ("00042", "42", "00042 cote"),
                 ("24-1|03 A", "03 a", "24-1|03 a"),
             ]
+
+
+#: The migration that gives export lines their employee and day.
+LINE_DAYS = "f2c8a6d4b1e7"
+
+
+def test_lines_already_sent_get_their_employee_and_day(empty_database_url, tmp_path):
+    """The backfill reads the payloads in chunks of 5,000 by id: every line past the first
+    chunk is filled too, and a payload without an employee or a date leaves them empty."""
+    config = {
+        "SQLALCHEMY_DATABASE_URI": empty_database_url,
+        "SECRET_KEY": "x",
+        "INSTANCE_PATH": str(tmp_path),
+    }
+    now = datetime.now(UTC)
+    stamps = {"created_at": now, "updated_at": now}
+    payloads = [
+        {"line": n, "employee": f"{1000 + n % 7}", "date": f"2026-11-{1 + n % 28:02d}"}
+        for n in range(1, 5_004)
+    ] + [{"line": 5_004, "kind": "expense"}]
+    with separate_app(config):
+        upgrade(revision=f"{LINE_DAYS}-1")
+        with db.engine.begin() as connection:
+            connection.execute(
+                _table("company", "id", "name", *stamps), {"id": 1, "name": "C", **stamps}
+            )
+            connection.execute(
+                _table("user", "id", *USER_COLUMNS, "name_sort", "match_key", *stamps),
+                {
+                    **stamps,
+                    "id": 1,
+                    "company_id": 1,
+                    "email": "p@exemple.ca",
+                    "email_is_placeholder": False,
+                    "first_name": "Josée",
+                    "last_name": "Côté",
+                    "licence": "none",
+                    "is_superadmin": False,
+                    "timesheet_permission": "limited",
+                    "active": True,
+                    "login_token": "token",
+                    "name_sort": name_sort_of("Josée", "Côté"),
+                    "match_key": "",
+                },
+            )
+            connection.execute(
+                _table("integration", "id", "company_id", "external_id", "partner_type", *stamps),
+                {"id": 1, "company_id": 1, "external_id": "AV", "partner_type": "avantage"}
+                | stamps,
+            )
+            sheet = {"id": 1, "company_id": 1, "employee_id": 1, "status": "frozen"}
+            sheet["week_start"] = datetime(2026, 11, 1).date()
+            connection.execute(_table("timesheet", *sheet, *stamps), sheet | stamps)
+            batch = {"id": 1, "company_id": 1, "integration_id": 1, "batch_key": "b-1"}
+            batch |= {"status": "committed", "created_at": now, "attempts": 1}
+            batch |= {"sheet_count": 1, "hours_total": 0, "rejected_count": 0}
+            batch |= dict.fromkeys(("line_count", "lines_sent", "accepted"), len(payloads))
+            connection.execute(_table("export_batch", *batch), batch)
+            lines = sa.table(
+                "export_line",
+                *map(sa.column, ("batch_id", "line_no", "timesheet_id")),
+                sa.column("payload", sa.JSON),
+            )
+            connection.execute(
+                sa.insert(lines),
+                [
+                    {"batch_id": 1, "line_no": p["line"], "timesheet_id": 1, "payload": p}
+                    for p in payloads
+                ],
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            filled = connection.execute(
+                sa.text("SELECT line_no, employee, work_date FROM export_line ORDER BY line_no")
+            ).all()
+        assert [tuple(row) for row in filled] == [
+            (p["line"], p.get("employee"), p.get("date")) for p in payloads
+        ]
+        assert "ix_export_line_employee_work_date" in _index_names()
