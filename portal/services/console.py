@@ -122,14 +122,14 @@ def _portal_rows(part: ConsoleScope, words: list[str]) -> sa.Select:
     """A row per unlinked portal record that no Avantage row suggests."""
     model, section = part.model, part.section
     rows = sa.select(
-        sa.literal(1),
-        sa.null(),
-        model.id,
-        sa.null(),
-        sa.null(),
-        sa.literal("portal_only"),
-        sa.null(),
-        order_column(section, model),
+        sa.literal(1).label("side"),
+        sa.null().label("remote_id"),
+        model.id.label("local_id"),
+        sa.null().label("suggestion_id"),
+        sa.null().label("method"),
+        sa.literal("portal_only").label("state"),
+        sa.null().label("remote_order"),
+        order_column(section, model).label("local_order"),
     ).where(*part.in_scope(model), part.unlinked(model))
     if section in console_pairing.SUGGESTED:
         rows = rows.where(~console_pairing.is_suggested(part, model))
@@ -162,23 +162,53 @@ def console_page(
             )
         )
     )
+    state = state if state in STATES else ""
     words = search_words(search)
-    rows = _rows_query(part, words)
-    query = sa.select(rows)
-    if state in STATES:
-        query = query.where(rows.c.state == state)
     if words:
+        rows = _rows_query(part, words)
+        query = sa.select(rows).where(*([rows.c.state == state] if state else []))
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     else:  # the counts tell already, without reading the section again
-        total = counts[state] if state in STATES else sum(counts.values())
-    pages, page = 1, 1
-    query = query.order_by(rows.c.side, rows.c.remote_order, rows.c.local_order, rows.c.local_id)
-    if per_page is not None:
+        total = counts[state] if state else sum(counts.values())
+    pages, offset, limit = 1, 0, None
+    if per_page is None:
+        page = 1
+    else:
         pages = max(1, -(-total // per_page))
         page = min(max(page, 1), pages)
-        query = query.limit(per_page).offset((page - 1) * per_page)
-    found = db.session.execute(query).all()
+        offset, limit = (page - 1) * per_page, per_page
+    if words:
+        query = query.order_by(
+            rows.c.side, rows.c.remote_order, rows.c.local_order, rows.c.local_id
+        )
+        found = db.session.execute(query.limit(limit).offset(offset)).all()
+    else:
+        found = _rows_in_order(part, state, counts, offset, limit)
     return ConsolePage(_load(part, found, paired=bool(words)), total, page, pages, counts)
+
+
+def _rows_in_order(
+    part: ConsoleScope, state: str, counts: dict[str, int], offset: int, limit: int | None
+) -> list[sa.Row]:
+    """Rows ``offset`` to ``offset + limit`` of the console's order: Avantage's side by key,
+    then the portal's by name, each read in the order of its own index and stopped at the
+    page, where one query over both sides sorted the whole section for every page."""
+    avantage_rows = sum(
+        count for name, count in counts.items() if name != "portal_only" and state in ("", name)
+    )
+    found: list[sa.Row] = []
+    if offset < avantage_rows and state != "portal_only":
+        side = _avantage_rows(part, [], suggest=False).subquery("avantage")
+        query = sa.select(side).where(*([side.c.state == state] if state else []))
+        query = query.order_by(side.c.remote_order).limit(limit).offset(offset)
+        found = db.session.execute(query).all()
+    wanted = None if limit is None else limit - len(found)
+    if state in ("", "portal_only") and wanted != 0:
+        side = _portal_rows(part, []).subquery("portal")
+        query = sa.select(side).order_by(side.c.local_order, side.c.local_id)
+        query = query.limit(wanted).offset(max(0, offset - avantage_rows))
+        found += db.session.execute(query).all()
+    return found
 
 
 def console_row(
