@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask import render_template_string
 from flask_babel import force_locale
 from markupsafe import Markup
@@ -197,3 +199,18 @@ def test_templates_keep_markup_of_the_message_and_of_safe_variables(in_locale):
     source = '{{ _("Voir %(link)s", link=link) }}'
     link = Markup('<a href="/x">lot</a>')
     assert in_locale(FR, render_template_string, source, link=link) == 'Voir <a href="/x">lot</a>'
+
+
+@pytest.mark.parametrize("locale", [FR, EN])
+def test_kept_figures_and_days_read_as_babel_writes_them(in_locale, locale):
+    """number() and day() keep what they wrote per locale: the same as Babel each time, for
+    figures that compare equal but do not read the same (0 and -0), in either order."""
+    figures = [Decimal("0"), Decimal("-0.00"), 0, -0.0, Decimal("8"), Decimal("8.00"), 1234.5]
+    for places, pattern in ((None, "#,##0.###"), (2, "#,##0.00")):
+        for figure in [*figures, *reversed(figures)]:
+            shown = in_locale(locale, formatting.number, figure, places)
+            assert shown == format_decimal(figure, pattern, locale=locale), figure
+    for when in (date(2026, 12, 3), date(2027, 1, 1)):
+        for fmt in ("medium", "full"):
+            shown = in_locale(locale, formatting.day, when, fmt)
+            assert shown == format_date(when, fmt, locale=locale)
