@@ -19,9 +19,16 @@ SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
 
 
+#: How stale the recorded activity may get before a request records it again: to the minute,
+#: a session that is polled twice a second is not signed and sent back on every poll.
+TOUCH_SECONDS = 60
+
+
 def configure(app: Flask) -> None:
-    """The browser forgets the cookie after the idle timeout too (not Flask's 31 days)."""
+    """The browser forgets the cookie after the idle timeout too (not Flask's 31 days), and
+    gets it again only when it changed (``touch``), not on every response."""
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config["SESSION_IDLE_SECONDS"])
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
 
 
 def start(user: User) -> None:
@@ -47,5 +54,7 @@ def expired() -> bool:
 
 
 def touch() -> None:
-    """Record this request as the session's latest activity."""
-    session[SEEN_AT] = int(time.time())
+    """Record this request as the session's latest activity, to within TOUCH_SECONDS."""
+    now, seen_at = int(time.time()), session.get(SEEN_AT)
+    if not isinstance(seen_at, int) or now - seen_at >= TOUCH_SECONDS:
+        session[SEEN_AT] = now

@@ -199,3 +199,23 @@ def test_the_cookie_lasts_the_idle_timeout_not_31_days(app, make_user):
     assert "Expires=" in cookie
     assert app.permanent_session_lifetime.total_seconds() == app.config["SESSION_IDLE_SECONDS"]
     assert app.config["SESSION_IDLE_SECONDS"] == 8 * 3600
+
+
+@pytest.mark.parametrize(("seen_ago", "sent_again"), [(5, False), (90, True)])
+def test_the_cookie_is_sent_again_only_when_the_activity_moved_a_minute(
+    app, make_user, seen_ago, sent_again
+):
+    """A page polled twice a second does not get its session signed and sent back on every
+    poll; a request a minute later records the activity, and the idle timeout starts over."""
+    user = make_user("employee")
+    client, _ = sign_in(app, user.email, PASSWORD)
+    client.get("/feuilles-de-temps/")  # the first page stores the form's CSRF token
+    seen_at = int(time.time()) - seen_ago
+    with client.session_transaction() as session:
+        session[session_lifetime.SEEN_AT] = seen_at
+    page = client.get("/feuilles-de-temps/")
+    assert page.status_code == 200
+    cookies = [c for c in page.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert bool(cookies) is sent_again
+    with client.session_transaction() as session:
+        assert (session[session_lifetime.SEEN_AT] > seen_at) is sent_again
