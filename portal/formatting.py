@@ -70,11 +70,19 @@ def number(value: Number | None, places: int | None = None) -> str:
     if isinstance(figure, Decimal) and not figure.is_finite():
         return format_decimal(figure, format=pattern)  # a NaN cannot be a cache key
     signed = figure.is_signed() if isinstance(figure, Decimal) else math.copysign(1, figure) < 0
-    return _decimal_text(figure, signed, pattern, str(get_locale()))
+    return _decimal_text(figure, signed, pattern, _locale_name())
+
+
+def _locale_name() -> str | None:
+    """The reader's locale, the key of what is kept; None outside an app (Babel's default)."""
+    locale = get_locale()
+    return None if locale is None else str(locale)
 
 
 @lru_cache(maxsize=4096)
-def _decimal_text(figure: Decimal | int | float, signed: bool, pattern: str, locale: str) -> str:
+def _decimal_text(
+    figure: Decimal | int | float, signed: bool, pattern: str, locale: str | None
+) -> str:
     """Kept: a page repeats its figures (8,00 h on most lines), and Babel parses the pattern
     and looks the locale up on every call. Equal figures (8 and 8.00) share an entry, which
     is right: the pattern, not the figure, sets the decimals; but -0 (« -0,00 ») and 0 compare
@@ -139,11 +147,11 @@ def day(value: date | None, fmt: str = "medium") -> str:
         return "—"
     if type(value) is not date:  # a datetime is first moved to the reader's time zone
         return format_date(value, _IN_WORDS.get(fmt, fmt))
-    return _day_text(value, _IN_WORDS.get(fmt, fmt), str(get_locale()))
+    return _day_text(value, _IN_WORDS.get(fmt, fmt), _locale_name())
 
 
 @lru_cache(maxsize=4096)
-def _day_text(value: date, fmt: str, locale: str) -> str:
+def _day_text(value: date, fmt: str, locale: str | None) -> str:
     """Kept: a list shows the same few days on every row."""
     return format_date_in(value, format=fmt, locale=locale)
 
@@ -155,11 +163,11 @@ def week(monday: date | None) -> str:
 
 def period(start: date, end: date) -> str:
     """A span of days without repeating what both ends share: « 30 nov. – 6 déc. 2026 »."""
-    return _period(start, end, str(get_locale()))
+    return _period(start, end, _locale_name())
 
 
 @lru_cache(maxsize=4096)
-def _period(start: date, end: date, locale: str) -> str:
+def _period(start: date, end: date, locale: str | None) -> str:
     """Kept: a list repeats a few weeks on every row, and Babel's intervals cost 0.3 ms each."""
     return format_interval(start, end, "yMMMd", locale=locale)
 

@@ -6,6 +6,7 @@ fr_CA groups thousands with a no-break space and writes a decimal comma (« 20 0
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -214,3 +215,22 @@ def test_kept_figures_and_days_read_as_babel_writes_them(in_locale, locale):
         for fmt in ("medium", "full"):
             shown = in_locale(locale, formatting.day, when, fmt)
             assert shown == format_date(when, fmt, locale=locale)
+
+
+def test_outside_an_app_the_kept_helpers_write_in_babels_default_locale():
+    """No app, no locale (a script importing the helpers): Babel's default, as before the
+    helpers kept their results, and never an error. (A new thread has no app context,
+    whatever the tests before this one pushed.)"""
+    written = {}
+
+    def write() -> None:
+        written["number"] = formatting.number(1234.5)
+        written["day"] = formatting.day(date(2026, 1, 2))
+        written["week"] = formatting.week(date(2026, 1, 5))
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    thread.join()
+    assert written["number"] == format_decimal(1234.5, "#,##0.###")
+    assert written["day"] == format_date(date(2026, 1, 2), "medium")
+    assert written["week"]
