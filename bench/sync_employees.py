@@ -131,6 +131,7 @@ def _empty_copies() -> list[sa.Table]:
         for item in (*copy.constraints, *copy.indexes):
             if item.name:
                 item.name = f"floor_{item.name}"
+        copy.drop(db.engine, checkfirst=True)  # left by an interrupted run
         copy.create(db.engine)
         copies.append(copy)
     return copies
