@@ -3,6 +3,7 @@ and running the sync again converges to the state a clean run gives."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -54,10 +55,13 @@ def _children(pid: int) -> list[int]:
 
 
 def _kill_with_children(pid: int) -> None:
-    """SIGKILL a worker and its work horse (RQ puts the horse in a session of its own)."""
-    for child in _children(pid):
-        os.kill(child, signal.SIGKILL)
-    os.kill(pid, signal.SIGKILL)
+    """SIGKILL a worker and its work horse (RQ puts the horse in a session of its own).
+
+    A child may end between the listing and its kill: that must not stop the worker's own
+    kill (it did, and the worker left alive took the jobs of the tests after it)."""
+    for target in (*_children(pid), pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(target, signal.SIGKILL)
 
 
 def _wait_for(condition, timeout: float = 30) -> None:
