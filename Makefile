@@ -16,8 +16,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 
 install: $(VENV)/.installed
 
-translations: install
+# Compiled only when the catalogue changed: CI's two test runs share the file while they read it.
+MO := portal/translations/en/LC_MESSAGES/messages.mo
+$(MO): portal/translations/en/LC_MESSAGES/messages.po | $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d portal/translations -D messages >/dev/null
+
+translations: $(MO)
 
 demo: install translations
 	$(BIN)/python scripts/run_demo.py --port $(PORT)
@@ -33,10 +37,11 @@ test: install translations browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
-# The database tests again on PostgreSQL (CI runs it when a server answers).
+# The database tests again on PostgreSQL (CI runs it beside `make test` when a server answers;
+# without pytest's cache, which the other run writes).
 test-postgres: install translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/portal_test} \
-	  $(BIN)/pytest -m "not browser" --ignore=tests/avantage
+	  $(BIN)/pytest -m "not browser" --ignore=tests/avantage -p no:cacheprovider
 
 # Every script of bench/ at modest sizes, then one table (figure, value, floor, ratio, target,
 # met). The load test needs a PostgreSQL server on 127.0.0.1:5432 and redis-server.
