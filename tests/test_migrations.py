@@ -146,6 +146,35 @@ def _table(name: str, *columns: str) -> sa.Insert:
     return sa.insert(sa.table(name, *map(sa.column, columns)))
 
 
+def _company(connection: sa.Connection, stamps: dict) -> None:
+    connection.execute(_table("company", "id", "name", *stamps), {"id": 1, "name": "C", **stamps})
+
+
+def _person(connection: sa.Connection, stamps: dict, **columns) -> None:
+    """One person of company 1 (with its sort key: for revisions after the sort keys)."""
+    row = {
+        **stamps,
+        "company_id": 1,
+        "email": "p@exemple.ca",
+        "email_is_placeholder": False,
+        "first_name": "Josée",
+        "last_name": "Côté",
+        "licence": "none",
+        "is_superadmin": False,
+        "timesheet_permission": "limited",
+        "active": True,
+        "login_token": "token",
+        "name_sort": name_sort_of("Josée", "Côté"),
+        **columns,
+    }
+    connection.execute(_table("user", *row), row)
+
+
+def _integration(connection: sa.Connection, stamps: dict) -> None:
+    row = {"id": 1, "company_id": 1, "external_id": "AV", "partner_type": "avantage", **stamps}
+    connection.execute(_table("integration", *row), row)
+
+
 #: The migration that adds the consoles' match keys.
 MATCH_KEYS = "e5b7c3d9a2f4"
 
@@ -163,37 +192,14 @@ def test_records_already_there_get_their_match_keys(empty_database_url, tmp_path
     with separate_app(config):
         upgrade(revision=f"{MATCH_KEYS}-1")
         with db.engine.begin() as connection:
-            connection.execute(
-                _table("company", "id", "name", *stamps), {"id": 1, "name": "C", **stamps}
-            )
-            connection.execute(
-                _table("user", *USER_COLUMNS, "employee_number", "name_sort", *stamps),
-                {
-                    **stamps,
-                    "company_id": 1,
-                    "email": "p@exemple.ca",
-                    "email_is_placeholder": False,
-                    "first_name": "Josée",
-                    "last_name": "Côté",
-                    "licence": "none",
-                    "is_superadmin": False,
-                    "timesheet_permission": "limited",
-                    "active": True,
-                    "login_token": "token",
-                    "employee_number": "0042",
-                    "name_sort": name_sort_of("Josée", "Côté"),
-                },
-            )
+            _company(connection, stamps)
+            _person(connection, stamps, employee_number="0042")
             connection.execute(
                 _table("trade", "company_id", "code", "name", "active", *stamps),
                 {"company_id": 1, "code": " CH  1 ", "name": "Charpentier", "active": True}
                 | stamps,
             )
-            connection.execute(
-                _table("integration", "id", "company_id", "external_id", "partner_type", *stamps),
-                {"id": 1, "company_id": 1, "external_id": "AV", "partner_type": "avantage"}
-                | stamps,
-            )
+            _integration(connection, stamps)
             records = sa.table(
                 "remote_record",
                 *map(sa.column, ("company_id", "integration_id", "entity", "key", "scope")),
@@ -243,33 +249,9 @@ def test_lines_already_sent_get_their_employee_and_day(empty_database_url, tmp_p
     with separate_app(config):
         upgrade(revision=f"{LINE_DAYS}-1")
         with db.engine.begin() as connection:
-            connection.execute(
-                _table("company", "id", "name", *stamps), {"id": 1, "name": "C", **stamps}
-            )
-            connection.execute(
-                _table("user", "id", *USER_COLUMNS, "name_sort", "match_key", *stamps),
-                {
-                    **stamps,
-                    "id": 1,
-                    "company_id": 1,
-                    "email": "p@exemple.ca",
-                    "email_is_placeholder": False,
-                    "first_name": "Josée",
-                    "last_name": "Côté",
-                    "licence": "none",
-                    "is_superadmin": False,
-                    "timesheet_permission": "limited",
-                    "active": True,
-                    "login_token": "token",
-                    "name_sort": name_sort_of("Josée", "Côté"),
-                    "match_key": "",
-                },
-            )
-            connection.execute(
-                _table("integration", "id", "company_id", "external_id", "partner_type", *stamps),
-                {"id": 1, "company_id": 1, "external_id": "AV", "partner_type": "avantage"}
-                | stamps,
-            )
+            _company(connection, stamps)
+            _person(connection, stamps, id=1, match_key="")
+            _integration(connection, stamps)
             sheet = {"id": 1, "company_id": 1, "employee_id": 1, "status": "frozen"}
             sheet["week_start"] = datetime(2026, 11, 1).date()
             connection.execute(_table("timesheet", *sheet, *stamps), sheet | stamps)
