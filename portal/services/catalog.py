@@ -10,7 +10,7 @@ from portal.i18n import gettext as _
 from portal.models import ExpenseKind, ExpenseType, HourType, Trade, User, db
 from portal.models.base import get_in_company
 from portal.services import audit
-from portal.services.fields import required_text
+from portal.services.fields import required_text, with_match_key
 from portal.services.text import clean, normalise_code
 
 CatalogModel = type[Trade] | type[HourType] | type[ExpenseType]
@@ -45,10 +45,7 @@ def list_entries(model: CatalogModel, company_id: int, *, active_only: bool = Fa
 
 def find_by_code(model: CatalogModel, company_id: int, code: str):
     """The entry whose code matches ``code`` once both are normalised, or None."""
-    query = db.select(model).where(
-        model.company_id == company_id, model.match_key == normalise_code(code)
-    )
-    return db.session.scalars(query.limit(1)).first()
+    return with_match_key(model, company_id, normalise_code(code))
 
 
 def _validate(model: CatalogModel, company_id: int, data: CatalogData, entry) -> dict[str, str]:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from portal.i18n import gettext as _
+from portal.models import db
 from portal.services.text import clean, normalise_code
 
 
@@ -35,3 +36,12 @@ def same_code(
         ),
         None,
     )
+
+
+def with_match_key(model: Any, company_id: int, key: str, excluding: Any = None) -> Any:
+    """The company's first record whose stored ``match_key`` is ``key`` (read through its
+    index), other than ``excluding``; None when there is none."""
+    query = db.select(model).where(model.company_id == company_id, model.match_key == key)
+    if excluding is not None:
+        query = query.where(model.id != excluding.id)
+    return db.session.scalars(query.limit(1)).first()

@@ -22,7 +22,7 @@ from portal.models import (
 )
 from portal.models.base import get_in_company
 from portal.services import audit
-from portal.services.fields import required_text, same_code
+from portal.services.fields import required_text, same_code, with_match_key
 from portal.services.text import clean, normalise_code
 
 #: Pages beyond this one are empty anyway; the bound keeps OFFSET within the database's range.
@@ -150,12 +150,7 @@ def save_project(
         errors, "name", data.name, limit=160, missing=_("Entrez le nom du projet.")
     )
     if "number" not in errors:
-        query = db.select(Project).where(
-            Project.company_id == company_id, Project.match_key == normalise_code(number)
-        )
-        if project is not None:
-            query = query.where(Project.id != project.id)
-        other = db.session.scalars(query.limit(1)).first()
+        other = with_match_key(Project, company_id, normalise_code(number), excluding=project)
         if other is not None:
             errors["number"] = _(
                 "Le numéro %(number)s est déjà celui du projet « %(name)s ».",

@@ -13,7 +13,7 @@ from portal.i18n import gettext as _
 from portal.models import Licence, TimesheetPermission, Trade, User, db
 from portal.models.base import get_in_company
 from portal.services import audit, user_emails, user_rights
-from portal.services.fields import required_text
+from portal.services.fields import required_text, with_match_key
 from portal.services.folding import fold, folded
 from portal.services.text import clean, normalise_employee_number
 
@@ -118,12 +118,7 @@ def _number_error(company_id: int, data: UserData, user: User | None) -> str | N
         return _("Maximum %(n)d caractères.", n=20)
     if not number:
         return None
-    query = db.select(User).where(
-        User.company_id == company_id, User.match_key == normalise_employee_number(number)
-    )
-    if user is not None:
-        query = query.where(User.id != user.id)
-    other = db.session.scalars(query.limit(1)).first()
+    other = with_match_key(User, company_id, normalise_employee_number(number), excluding=user)
     if other is None:
         return None
     return _(
