@@ -48,6 +48,7 @@ from portal.models import (
     RecordLink,
     RemoteRecord,
     RunStatus,
+    Supplier,
     SyncRun,
     SyncSection,
     TimesheetStatus,
@@ -382,6 +383,28 @@ class FormatsWorld(World):
         for code in ("03-100", "99-900"):  # the second has no activity in the portal
             key = activity_key("24-101", code)
             self._remote(SyncSection.BUDGET, key, {"activity": code, **figures}, scope="24-101")
+        order = {
+            "number": "BC-24001",
+            "project": "24-101",
+            "supplier": "F1001",
+            "date": "2026-11-24",
+            "status": "open",
+            "total": "23456.78",
+            "lines": [
+                {"activity": "03-100", "description": "Béton 30 MPa", "amount": "12345.67"},
+                {"activity": "99-900", "description": "Armature 15M", "amount": "11111.11"},
+            ],
+        }
+        self._remote(SyncSection.PURCHASE_ORDERS, "BC-24001", order, scope="24-101")
+        db.session.add(
+            Supplier(
+                company_id=self.company.id,
+                code="F1001",
+                name="Béton Gagnon inc.",
+                phone="418-555-0101",
+                email="commandes@betongagnon.ca",
+            )
+        )
         db.session.commit()
 
 

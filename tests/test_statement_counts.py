@@ -27,6 +27,7 @@ from portal.models import (
     RecordLink,
     RemoteRecord,
     RunStatus,
+    Supplier,
     SyncRun,
     SyncSection,
     Timesheet,
@@ -161,6 +162,20 @@ class World:
             )
             for section in (SyncSection.PROJECTS, SyncSection.TRADES):
                 self.remote(section, f"R{n}", {"code": f"R{n}", "name": f"Avantage {n}"})
+            supplier = Supplier(company_id=self.company_id, code=f"F{n}", name=f"F {n}")
+            db.session.add(supplier)
+            db.session.flush()
+            self.remote(SyncSection.SUPPLIERS, f"F{n}", {"code": f"F{n}", "name": f"F {n}"})
+            self.link(SyncSection.SUPPLIERS, supplier.id, f"F{n}")
+            order = {
+                "number": f"BC-{n}",
+                "project": "24-101",
+                "supplier": f"F{n}",
+                "status": "open",
+                "total": "10.00",
+                "lines": [{"activity": "03-100", "amount": "10.00"}],
+            }
+            self.remote(SyncSection.PURCHASE_ORDERS, f"BC-{n}", order, scope="24-101")
             for section in (SyncSection.HOUR_TYPES, SyncSection.EARNINGS):
                 data = {"code": f"R{n}", "name": f"Avantage {n}", "multiplier": 2}
                 self.remote(section, f"R{n}", data)
@@ -230,6 +245,13 @@ PAGES = [
     ("Métiers", "/parametres/metiers", {}),
     ("Types d'heures", "/parametres/types-heures", {}),
     ("Dépenses et primes", "/parametres/depenses-primes", {}),
+    ("Fournisseurs", "/parametres/fournisseurs", {}),
+    ("Bons de commande du projet", "/projets/{project}/bons-de-commande", {}),
+    (
+        "Bons de commande de la compagnie",
+        "/parametres/integrations/{integration}/synchro/bons-de-commande",
+        {},
+    ),
     ("Projets", "/projets/", {}),
     ("Projet et ses activités", "/projets/{project}", {}),
     ("Intégration", "/parametres/integrations/{integration}", {}),

@@ -53,6 +53,7 @@ UNSCOPED = frozenset(
         "settings.user_create",
         "settings.catalog_list",
         "settings.catalog_create",
+        "settings.suppliers_list",  # lists its company only: see tests/sync/test_suppliers.py
         "settings.integration_list",
         "settings.integration_create",
         "project_admin.index",

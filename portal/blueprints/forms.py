@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
+from flask import request
 from wtforms import Form
 
 from portal.errors import ValidationError
@@ -46,3 +47,12 @@ def apply_errors(form: Form, error: ValidationError) -> None:
             form.form_errors.append(message)
     if not error.field_errors:
         form.form_errors.append(error.message)
+
+
+#: The last page number a list accepts from a URL (a larger one shows that page, empty).
+MAX_PAGE = 100_000
+
+
+def page_number() -> int:
+    """The ``?page=`` of a list: 1 to ``MAX_PAGE``, the first page for anything else."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)

@@ -8,11 +8,13 @@ from portal.models.enums import (
     ExpenseKind,
     Licence,
     ProjectStatus,
+    PurchaseOrderStatus,
     TimesheetPermission,
     TimesheetStatus,
 )
 from portal.models.export import BatchStatus, ExportBatch, ExportLine
 from portal.models.integration import AccessPoint, Integration, PartnerType
+from portal.models.purchasing import Supplier
 from portal.models.sync import (
     LinkMethod,
     RecordLink,
@@ -46,9 +48,11 @@ __all__ = [
     "PartnerType",
     "Project",
     "ProjectStatus",
+    "PurchaseOrderStatus",
     "RecordLink",
     "RemoteRecord",
     "RunStatus",
+    "Supplier",
     "SyncRun",
     "SyncRunNote",
     "SyncSection",

@@ -106,3 +106,15 @@ def enum_column(enum_cls: type[enum.Enum]) -> sa.Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+class PurchaseOrderStatus(LabelledEnum):
+    """An Avantage purchase order's status (only ``open`` commits an amount)."""
+
+    OPEN = "open"
+    RECEIVED = "received"
+    CLOSED = "closed"
+
+    @classmethod
+    def _labels(cls) -> dict:
+        return {cls.OPEN: _l("Ouvert"), cls.RECEIVED: _l("Reçu"), cls.CLOSED: _l("Fermé")}

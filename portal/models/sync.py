@@ -27,6 +27,8 @@ class SyncSection(LabelledEnum):
     EARNINGS = "earnings"
     ACTIVITIES = "activities"
     BUDGET = "budget"
+    SUPPLIERS = "suppliers"
+    PURCHASE_ORDERS = "purchase_orders"
 
     @classmethod
     def _labels(cls) -> dict:
@@ -38,6 +40,8 @@ class SyncSection(LabelledEnum):
             cls.EARNINGS: _l("Dépenses et primes"),
             cls.ACTIVITIES: _l("Activités"),
             cls.BUDGET: _l("Budget"),
+            cls.SUPPLIERS: _l("Fournisseurs"),
+            cls.PURCHASE_ORDERS: _l("Bons de commande"),
         }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.models import db
 
@@ -44,6 +45,16 @@ def insert_rows(table: sa.Table, rows: list[dict[str, Any]]) -> None:
                     for name, process in zip(names, processors, strict=True)
                 ]
             )
+
+
+def insert_missing(table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows``, skipping each one a unique constraint already holds (another
+    transaction may have added it since this one read the table)."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
 
 
 class _InsertedRow:

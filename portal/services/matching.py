@@ -16,6 +16,7 @@ from portal.models import (
     Project,
     RecordLink,
     RemoteRecord,
+    Supplier,
     SyncSection,
     Trade,
     User,
@@ -33,6 +34,7 @@ LOCAL_MODELS: dict[SyncSection, type] = {
     SyncSection.HOUR_TYPES: HourType,
     SyncSection.EARNINGS: ExpenseType,
     SyncSection.ACTIVITIES: Activity,
+    SyncSection.SUPPLIERS: Supplier,
 }
 
 

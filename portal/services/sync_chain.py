@@ -23,12 +23,15 @@ from portal.services import runs
 #: theirs. Type d'heures and Dépenses et primes reference nothing; their grids (and
 #: the exports) need them before sheets reach payroll. Projets references none of the above
 #: but feeds the per-project sections (activities, budget), run from each project afterwards.
+#: Fournisseurs, then Bons de commande, which name a project and a supplier each.
 #: Employés last: the largest list, and the one that references the trades.
 ORDER = (
     SyncSection.TRADES,
     SyncSection.HOUR_TYPES,
     SyncSection.EARNINGS,
     SyncSection.PROJECTS,
+    SyncSection.SUPPLIERS,
+    SyncSection.PURCHASE_ORDERS,
     SyncSection.EMPLOYEES,
 )
 

@@ -316,5 +316,5 @@ def test_the_chain_has_its_own_live_region(client, connect, make_simulator):
         f"{_base(integration)}/tout?poll=1&said=x", headers={**HTMX, "HX-Target": "sync-chain"}
     )
     assert done.status_code == 286
-    assert "Tout synchroniser est terminé : les 5 sections sont à jour." in done.text
+    assert "Tout synchroniser est terminé : les 7 sections sont à jour." in done.text
     assert runs.history(integration, SyncSection.TRADES)[0].status == RunStatus.SUCCEEDED

@@ -29,6 +29,8 @@ ORDER = [
     SyncSection.HOUR_TYPES,
     SyncSection.EARNINGS,
     SyncSection.PROJECTS,
+    SyncSection.SUPPLIERS,
+    SyncSection.PURCHASE_ORDERS,
     SyncSection.EMPLOYEES,
 ]
 
@@ -58,24 +60,26 @@ def test_the_chain_runs_every_section_in_order_as_dependent_jobs(
     response = client.post(_url(integration), headers=HTMX)
     assert response.status_code == 200
     assert 'hx-trigger="every 500ms"' in response.text
-    assert _states(response.text) == ["queued"] * 5
+    assert _states(response.text) == ["queued"] * len(ORDER)
     chain = _chain()
     assert [run.section for run in chain] == ORDER
     assert len({run.chain_id for run in chain}) == 1
     # One job per run; RQ holds each one until the previous one's job has ended.
     assert queue.queue.job_ids == [jobs.sync_job_id(chain[0])]
-    assert [_job_status(run) for run in chain[1:]] == [JobStatus.DEFERRED] * 4
+    assert [_job_status(run) for run in chain[1:]] == [JobStatus.DEFERRED] * (len(ORDER) - 1)
     for before, after in pairwise(chain):
         job = queue.queue.fetch_job(jobs.sync_job_id(after))
         assert job.dependency_ids == [jobs.sync_job_id(before)]
     again = client.post(_url(integration), headers=HTMX)  # a second click joins the chain
-    assert _states(again.text) == ["queued"] * 5
-    assert db.session.scalar(db.select(db.func.count(SyncRun.id))) == 5
+    assert _states(again.text) == ["queued"] * len(ORDER)
+    assert db.session.scalar(db.select(db.func.count(SyncRun.id))) == len(ORDER)
 
     work()  # the burst worker runs each deferred job once RQ enqueues it
 
     chain = _chain()
-    assert [run.status for run in chain] == [RunStatus.SUCCEEDED] * 5, [r.error for r in chain]
+    assert [run.status for run in chain] == [RunStatus.SUCCEEDED] * len(ORDER), [
+        r.error for r in chain
+    ]
     for before, after in pairwise(chain):
         assert before.finished_at <= after.started_at
     # Employés ran after Métiers: the new employees have their Avantage trade as default.
@@ -84,11 +88,11 @@ def test_the_chain_runs_every_section_in_order_as_dependent_jobs(
     done = client.get(f"{_url(integration)}?poll=1", headers=POLL)
     assert done.status_code == 286  # htmx stops polling
     assert "every 500ms" not in done.text
-    assert _states(done.text) == ["succeeded"] * 5
+    assert _states(done.text) == ["succeeded"] * len(ORDER)
     toast = json.loads(done.headers["HX-Trigger"])["toast"]
     assert toast == {
         "level": "success",
-        "message": "Tout synchroniser est terminé : les 5 sections sont à jour.",
+        "message": "Tout synchroniser est terminé : les 7 sections sont à jour.",
     }
     shown = client.get(_url(integration), headers=POLL)
     assert shown.status_code == 200 and "HX-Trigger" not in shown.headers  # no second toast
@@ -122,7 +126,7 @@ def test_a_failing_section_stops_the_chain_and_the_later_ones_say_why(
 
     done = client.get(f"{_url(integration)}?poll=1", headers=POLL)
     assert done.status_code == 286
-    states = ["succeeded"] * position + ["failed"] + ["not_started"] * (4 - position)
+    states = ["succeeded"] * position + ["failed"] + ["not_started"] * (len(ORDER) - 1 - position)
     assert _states(done.text) == states
     text = html.unescape(done.text)
     label = chain[position].section.label
@@ -130,7 +134,7 @@ def test_a_failing_section_stops_the_chain_and_the_later_ones_say_why(
         f"Non lancée : la synchronisation « {label} » a échoué; corrigez-la puis relancez "
         "Tout synchroniser."
     )
-    assert text.count(message) == 4 - position
+    assert text.count(message) == len(ORDER) - 1 - position
     assert "liste indisponible" in text
     toast = json.loads(done.headers["HX-Trigger"])["toast"]
     assert toast["level"] == "error" and f"« {label} » n'a pas abouti" in toast["message"]
@@ -146,11 +150,11 @@ def test_a_run_cancelled_while_queued_stops_the_rest(
     work()
     chain = _chain()
     assert chain[0].status == RunStatus.SUCCEEDED
-    assert [_job_status(run) for run in chain[2:]] == [JobStatus.DEFERRED] * 3
+    assert [_job_status(run) for run in chain[2:]] == [JobStatus.DEFERRED] * (len(ORDER) - 2)
     assert all(job_lost(jobs.sync_job_id(run)) for run in chain[2:])  # nothing will run them
     done = client.get(f"{_url(integration)}?poll=1", headers=POLL)
     assert done.status_code == 286
-    assert _states(done.text) == ["succeeded", "cancelled"] + ["not_started"] * 3
+    assert _states(done.text) == ["succeeded", "cancelled"] + ["not_started"] * (len(ORDER) - 2)
     assert "« Type d'heures » a été annulée" in html.unescape(done.text)
 
 
@@ -161,9 +165,9 @@ def test_a_waiting_link_is_not_lost_to_the_reaper(app, connect, rq, make_simulat
     db.session.commit()
     assert not any(job_lost(jobs.sync_job_id(run)) for run in chain)
     assert jobs.reap() == 0
-    assert [run.status for run in _chain()] == [RunStatus.QUEUED] * 5
+    assert [run.status for run in _chain()] == [RunStatus.QUEUED] * len(ORDER)
     queue.connection.flushdb()  # Redis restarted without its data
-    assert jobs.reap() == 5
+    assert jobs.reap() == len(ORDER)
 
 
 def test_a_section_running_on_its_own_refuses_the_chain(
@@ -192,8 +196,11 @@ def test_without_htmx_the_click_leads_to_the_chain_page(client, connect, rq, mak
     assert response.status_code == 303 and response.headers["Location"].endswith(_url(integration))
     page = html.unescape(client.get(_url(integration)).text)
     assert f"<h1>{integration.external_id} — Tout synchroniser</h1>" in page
-    assert _states(page) == ["queued"] * 5
-    assert "Métiers, Type d'heures, Dépenses et primes, Projets, Employés" in page
+    assert _states(page) == ["queued"] * len(ORDER)
+    assert (
+        "Métiers, Type d'heures, Dépenses et primes, Projets, Fournisseurs, Bons de commande, "
+        "Employés"
+    ) in page
 
 
 def test_before_any_chain_the_region_says_so(client, connect, make_simulator):

@@ -19,7 +19,11 @@ SECTIONS = {
     "metiers": SyncSection.TRADES,
     "types-heures": SyncSection.HOUR_TYPES,
     "depenses-primes": SyncSection.EARNINGS,
+    "fournisseurs": SyncSection.SUPPLIERS,
+    "bons-de-commande": SyncSection.PURCHASE_ORDERS,
 }
 MAPPING_GRIDS = {SyncSection.HOUR_TYPES, SyncSection.EARNINGS}
+#: Sections whose Avantage records are shown as they are, with nothing to link.
+LISTED = {SyncSection.PURCHASE_ORDERS}
 
 from portal.blueprints.company_sync import chain, sections  # noqa: E402,F401

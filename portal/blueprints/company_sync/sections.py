@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 
 from portal import jobs
 from portal.blueprints.access import superadmin_required
-from portal.blueprints.company_sync import MAPPING_GRIDS, SECTIONS, bp
-from portal.blueprints.forms import parse_id
+from portal.blueprints.company_sync import LISTED, MAPPING_GRIDS, SECTIONS, bp
+from portal.blueprints.forms import page_number, parse_id
 from portal.blueprints.rendering import fragment_with_toast
 from portal.blueprints.runs import render_progress
 from portal.errors import PortalError
@@ -24,6 +24,7 @@ from portal.services import (
     integrations,
     link_choices,
     matching,
+    purchase_orders,
     runs,
 )
 
@@ -48,9 +49,26 @@ def _context(integration_id: int, slug: str) -> dict:
     }
 
 
+def _linkable(integration_id: int, slug: str) -> dict:
+    """The context of a section whose records are linked to the portal's (404 otherwise)."""
+    ctx = _context(integration_id, slug)
+    if ctx["section"] in LISTED:
+        abort(404)
+    return ctx
+
+
+def _orders(ctx: dict) -> dict:
+    """The list of a section whose records are shown as Avantage has them."""
+    search = request.args.get("q", "")[:100]
+    shown = purchase_orders.orders_page(ctx["integration"], search=search, page=page_number())
+    return {**ctx, "orders": shown, "search": search, "page": shown.page}
+
+
 def _console(ctx: dict) -> dict:
     """The console (or mapping grid) region: one page of rows, filtered in the database."""
     section, integration = ctx["section"], ctx["integration"]
+    if section in LISTED:
+        return _orders(ctx)
     state, search = request.args.get("etat", ""), request.args.get("q", "")[:100]
     grid = section in MAPPING_GRIDS
     shown = console.console_page(
@@ -58,7 +76,7 @@ def _console(ctx: dict) -> dict:
         section,
         state="" if grid else state,
         search="" if grid else search,
-        page=min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000),
+        page=page_number(),
         per_page=None if grid else console.PER_PAGE,
     )
     regular = regular_remote = None
@@ -106,7 +124,9 @@ def _page(ctx: dict):
 def section(integration_id: int, slug: str):
     ctx = _context(integration_id, slug)
     if htmx and htmx.target == "sync-console":
-        return render_template("company_sync/_console.html", **_console(ctx))
+        region = _console(ctx)
+        template = "_orders.html" if "orders" in region else "_console.html"
+        return render_template(f"company_sync/{template}", **region)
     return render_template("company_sync/section.html", **_page(ctx))
 
 
@@ -157,7 +177,7 @@ def history(integration_id: int, slug: str):
 def choices(integration_id: int, slug: str):
     """The ``<option>``s of a console row's link picker for the search ``q`` (htmx swaps
     them into the row's select), and the count for the picker's status line."""
-    ctx = _context(integration_id, slug)
+    ctx = _linkable(integration_id, slug)
     select_id = request.args.get("cible", "")
     if not _PICKER_ID.fullmatch(select_id):
         abort(400)
@@ -180,7 +200,7 @@ def choices(integration_id: int, slug: str):
 @superadmin_required
 def link(integration_id: int, slug: str):
     """Link, relink or unlink one Avantage record by hand (console and mapping grids)."""
-    ctx = _context(integration_id, slug)
+    ctx = _linkable(integration_id, slug)
     section, integration = ctx["section"], ctx["integration"]
     remote_key = request.form.get("remote_key", "")[:120]
     local_id = request.form.get("local_id", "")

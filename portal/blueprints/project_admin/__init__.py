@@ -9,5 +9,6 @@ bp = Blueprint("project_admin", __name__, url_prefix="/projets")
 from portal.blueprints.project_admin import (  # noqa: E402,F401  (routes)
     activities,
     integration,
+    orders,
     projects,
 )

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import jobs
 from portal.blueprints.access import superadmin_required
+from portal.blueprints.forms import page_number
 from portal.blueprints.project_admin import bp
 from portal.blueprints.project_admin.projects import page_context
 from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
@@ -17,11 +18,22 @@ from portal.errors import PortalError, ValidationError
 from portal.extensions import db, htmx
 from portal.i18n import gettext as _
 from portal.models import Integration, Project, SyncSection
-from portal.services import console, integrations, project_links, projects, runs
+from portal.services import (
+    console,
+    integrations,
+    project_links,
+    projects,
+    purchase_orders,
+    runs,
+)
 from portal.services.sync import budget
 
 #: URL slug → the per-project sections, in the order of the tabs.
-SECTIONS = {"activites": SyncSection.ACTIVITIES, "budget": SyncSection.BUDGET}
+SECTIONS = {
+    "activites": SyncSection.ACTIVITIES,
+    "budget": SyncSection.BUDGET,
+    "bons-de-commande": SyncSection.PURCHASE_ORDERS,
+}
 
 
 @bp.app_template_global("project_budget")
@@ -191,6 +203,10 @@ def _table_context(ctx: dict) -> dict:
     remote_id, project, integration = ctx["remote_id"], ctx["project"], ctx["integration"]
     if remote_id is None:
         return {**ctx, "rows": [], "budget": None}
+    if ctx["section"] == SyncSection.PURCHASE_ORDERS:
+        page = page_number()
+        orders = purchase_orders.orders_page(integration, project_key=remote_id, page=page)
+        return {**ctx, "orders": orders}
     rows = console.console_page(
         integration, SyncSection.ACTIVITIES, scope=remote_id, scope_project=project, per_page=None
     ).rows
@@ -204,7 +220,8 @@ def sync_section(project_id: int, integration_id: int, slug: str):
     """A per-project section: Synchroniser, its live progress, the activities, the history."""
     ctx = _table_context(_section_context(project_id, integration_id, slug))
     if htmx and htmx.target == "project-sync-table":
-        return render_template("project_admin/_integration_table.html", **ctx)
+        table = "_sync_orders.html" if "orders" in ctx else "_integration_table.html"
+        return render_template(f"project_admin/{table}", **ctx)
     integration, section, project = ctx["integration"], ctx["section"], ctx["project"]
     latest = runs.active_run(integration, section, project) or next(
         iter(runs.history(integration, section, project, limit=1)), None

@@ -17,4 +17,9 @@ def index():
     return redirect(url_for("settings.users"))
 
 
-from portal.blueprints.settings import catalog, integrations, users  # noqa: E402,F401
+from portal.blueprints.settings import (  # noqa: E402,F401
+    catalog,
+    integrations,
+    suppliers,
+    users,
+)

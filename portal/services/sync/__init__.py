@@ -8,7 +8,16 @@ from portal.services.sync.engine import SectionSync, run_section
 
 def section_sync(section: SyncSection) -> SectionSync:
     """The sync of ``section``."""
-    from portal.services.sync import activities, budget, employees, projects, reference, trades
+    from portal.services.sync import (
+        activities,
+        budget,
+        employees,
+        projects,
+        purchase_orders,
+        reference,
+        suppliers,
+        trades,
+    )
 
     syncs = {
         SyncSection.EMPLOYEES: employees.EmployeeSync,
@@ -18,6 +27,8 @@ def section_sync(section: SyncSection) -> SectionSync:
         SyncSection.EARNINGS: reference.EarningSync,
         SyncSection.ACTIVITIES: activities.ActivitySync,
         SyncSection.BUDGET: budget.BudgetSync,
+        SyncSection.SUPPLIERS: suppliers.SupplierSync,
+        SyncSection.PURCHASE_ORDERS: purchase_orders.PurchaseOrderSync,
     }
     return syncs[section]()
 

@@ -20,20 +20,15 @@ from portal.models import (
     db,
 )
 from portal.models.base import ZERO
-from portal.services import matching, project_links, projects, runs
+from portal.services import matching, project_links, projects, purchase_orders, runs
+from portal.services.remote_values import figure
 from portal.services.sync.activities import activity_key
 from portal.services.sync.context import Decision, SyncContext
 from portal.services.sync.engine import SectionSync
 from portal.services.text import clean, normalise_code
-from portal.services.timesheet_lines import parse_decimal
 
 #: Avantage's figures of a budget row, all decimal strings on the wire.
 FIGURES = ("budget_hours", "budget_amount", "committed_amount", "actual_hours", "actual_amount")
-
-
-def figure(value: Any) -> Decimal | None:
-    """A decimal string of the protocol as a Decimal (never through a float); None if unreadable."""
-    return parse_decimal(value) if isinstance(value, str) else None
 
 
 class BudgetSync(SectionSync):
@@ -89,6 +84,8 @@ class BudgetLine:
     committed_amount: Decimal | None = None
     actual_hours: Decimal | None = None
     actual_amount: Decimal | None = None
+    #: What the project's open purchase orders commit to the activity (None: no order).
+    ordered_amount: Decimal | None = None
     #: Hours of submitted, validated and frozen timesheets (see projects.RECORDED_STATUSES).
     portal_hours: Decimal = ZERO
     #: Avantage has a budget row for it.
@@ -114,6 +111,8 @@ class ProjectBudget:
     #: Portal activities whose Avantage activity was removed (Retiré d'Avantage).
     removed: set[int] = field(default_factory=set)
     totals: BudgetLine = field(default_factory=lambda: BudgetLine(""))
+    #: What open purchase orders commit to activities the portal lacks, by Avantage code.
+    ordered_elsewhere: dict[str, Decimal] = field(default_factory=dict)
 
     def line(self, activity: Activity | None, code: str | None = None) -> BudgetLine | None:
         """The line of a portal activity, else of an Avantage code the portal lacks."""
@@ -160,12 +159,25 @@ def budget_view(integration: Integration, remote_id: str, project: Project) -> P
         line.budgeted = True
         for name in FIGURES:
             setattr(line, name, figure(record.data.get(name)))
+    for code, amount in purchase_orders.committed_by_activity(integration, remote_id).items():
+        local_id = links.get(activity_key(remote_id, code))
+        if local_id is None:
+            activity = by_code.get(normalise_code(code))
+            local_id = activity.id if activity is not None else None
+        line = view.by_activity.get(local_id) if local_id is not None else None
+        if line is None:
+            view.ordered_elsewhere[code or "—"] = amount
+        else:
+            line.ordered_amount = (line.ordered_amount or ZERO) + amount
     view.removed = {
         links[record.key]
         for record in _records(integration, SyncSection.ACTIVITIES, remote_id, removed=True)
         if links.get(record.key) in view.by_activity
     }
     view.totals = _totals([*view.by_activity.values(), *view.unmatched.values()])
+    if view.ordered_elsewhere:
+        elsewhere = sum(view.ordered_elsewhere.values(), ZERO)
+        view.totals.ordered_amount = (view.totals.ordered_amount or ZERO) + elsewhere
     return view
 
 
@@ -198,7 +210,7 @@ def _records(
 
 def _totals(lines: list[BudgetLine]) -> BudgetLine:
     total = BudgetLine("", portal_hours=sum((line.portal_hours for line in lines), ZERO))
-    for name in FIGURES:
+    for name in (*FIGURES, "ordered_amount"):
         values = [getattr(line, name) for line in lines if getattr(line, name) is not None]
         setattr(total, name, sum(values, ZERO) if values else None)
     total.budgeted = any(line.budgeted for line in lines)

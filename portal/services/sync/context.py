@@ -45,6 +45,7 @@ class CachedRecord:
     id: int | None
     updated_at: str | None
     removed_at: datetime | None
+    scope: str = ""
 
 
 @dataclass

@@ -11,13 +11,17 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.avantage import AvantageClient
+from portal.i18n import gettext as _
 from portal.models import RecordLink, RemoteRecord, SyncRun, SyncSection, db
 from portal.models.base import utcnow
 from portal.models.sync import remote_search_text
 from portal.services import run_notes, runs
-from portal.services.bulk_insert import insert_rows
+from portal.services.bulk_insert import insert_missing, insert_rows
 from portal.services.leases import Lease
 from portal.services.sync.context import CachedRecord, Decision, LinkRow, SyncContext
+
+#: The longest Avantage key the portal keeps (``RemoteRecord.key``, ``RecordLink.remote_key``).
+KEY_LENGTH = 120
 
 
 class SectionSync:
@@ -31,6 +35,27 @@ class SectionSync:
 
     def key(self, item: dict[str, Any]) -> str:
         raise NotImplementedError
+
+    #: A record Avantage stops listing is noted and counted even when linked to nothing
+    #: (sections whose records are the result, not a source of portal records).
+    notes_every_removal = False
+
+    #: Runs of other scopes may write the same records at the same time (company-wide and
+    #: per-project runs of one entity): a record another run has just added is skipped.
+    shared_records = False
+
+    def cached_in(self, scope: str) -> list[sa.ColumnElement]:
+        """Which cached records a run of ``scope`` loads (default: those of its scope)."""
+        return [RemoteRecord.scope == scope]
+
+    def record_scope(self, item: dict[str, Any], scope: str) -> str:
+        """The scope an Avantage record is cached under (default: the run's)."""
+        return scope
+
+    def covers(self, record_scope: str, scope: str) -> bool:
+        """Whether a full listing of ``scope`` lists the records cached under
+        ``record_scope``: one it does not list any more is Retiré d'Avantage."""
+        return True
 
     def prepare(self, ctx: SyncContext) -> None:
         """Load what ``decide`` compares against (the portal's records, by key)."""
@@ -56,17 +81,18 @@ def _load(ctx: SyncContext, sync: SectionSync, scope: str) -> None:
         )
     }
     ctx.cache = {
-        row.key: CachedRecord(row.id, row.remote_updated_at, row.removed_at)
+        row.key: CachedRecord(row.id, row.remote_updated_at, row.removed_at, row.scope)
         for row in db.session.execute(
             sa.select(
                 RemoteRecord.id,
                 RemoteRecord.key,
                 RemoteRecord.remote_updated_at,
                 RemoteRecord.removed_at,
+                RemoteRecord.scope,
             ).where(
                 RemoteRecord.integration_id == integration.id,
                 RemoteRecord.entity == section,
-                RemoteRecord.scope == scope,
+                *sync.cached_in(scope),
             )
         )
     }
@@ -88,7 +114,7 @@ def _cache(ctx: SyncContext, key: str, scope: str, item: dict[str, Any], now) ->
     is new or changed, so that a resync of an unchanged list writes nothing."""
     record = ctx.cache.get(key)
     if record is None:
-        ctx.cache[key] = CachedRecord(None, item.get("updated_at"), None)
+        ctx.cache[key] = CachedRecord(None, item.get("updated_at"), None, scope)
         ctx.new_records.append(
             (
                 key,
@@ -106,9 +132,11 @@ def _cache(ctx: SyncContext, key: str, scope: str, item: dict[str, Any], now) ->
         )
     elif ctx.remote_changed:
         record.updated_at, record.removed_at = item.get("updated_at"), None
+        record.scope = scope
         ctx.changed_records.append(
             {
                 "id": record.id,
+                "scope": scope,
                 "data": item,
                 "search_text": remote_search_text(key, item),
                 "removed_at": None,
@@ -118,17 +146,43 @@ def _cache(ctx: SyncContext, key: str, scope: str, item: dict[str, Any], now) ->
         )
 
 
-def _write_page(ctx: SyncContext) -> None:
+def _write_page(ctx: SyncContext, sync: SectionSync) -> None:
     """The page's cache rows and links, one bulk statement each (COPY on PostgreSQL)."""
     if ctx.new_records:
         # No RETURNING: on SQLite it would cost one statement per row. A record added now is
         # listed once per run, so this run never needs its id.
-        insert_rows(RemoteRecord.__table__, [values for _, values in ctx.new_records])
+        rows = [values for _, values in ctx.new_records]
+        if sync.shared_records:
+            insert_missing(RemoteRecord.__table__, rows)
+        else:
+            insert_rows(RemoteRecord.__table__, rows)
     if ctx.changed_records:
         db.session.execute(sa.update(RemoteRecord), ctx.changed_records)
     if ctx.new_links:
         insert_rows(RecordLink.__table__, ctx.new_links)
     ctx.new_records, ctx.changed_records, ctx.new_links = [], [], []
+
+
+def _readable_key(sync: SectionSync, item: Any) -> str | None:
+    """The record's key, or None when it has none or one too long to keep."""
+    try:
+        key = sync.key(item)
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return key if 0 < len(key) <= KEY_LENGTH else None
+
+
+def _refuse(ctx: SyncContext, item: Any) -> None:
+    """A record the portal cannot key is left out of the run, with a warning that says so."""
+    ctx.run.warnings += 1
+    shown = str(item)[:80]
+    warning = _(
+        "Un enregistrement d'Avantage est ignoré : son identifiant manque ou dépasse "
+        "%(n)d caractères (%(record)s…). Corrigez-le dans Avantage, puis relancez.",
+        n=KEY_LENGTH,
+        record=shown,
+    )
+    run_notes.add_note(ctx.run, ctx.new_notes, "warning", shown, warning)
 
 
 def _count(ctx: SyncContext, key: str, decision: Decision) -> None:
@@ -196,35 +250,38 @@ def _run_pages(
         if lease:
             lease.check()
         for item in page.items:
-            key = sync.key(item)
+            key = _readable_key(sync, item)
+            if key is None:
+                _refuse(ctx, item)
+                continue
             seen.add(key)
             ctx.remote_changed = _remote_changed(ctx, key, item)
             if not run.preview:
-                _cache(ctx, key, scope, item, started)
+                _cache(ctx, key, sync.record_scope(item, scope), item, started)
             decision = sync.decide(ctx, item)
             _count(ctx, key, decision)
             if not run.preview:
                 sync.apply(ctx, item, decision)
         if not run.preview:
             sync.after_page(ctx)
-            _write_page(ctx)
+            _write_page(ctx, sync)
         run_notes.write_notes(ctx.new_notes)
         run.done += len(page.items)
         runs.report_progress(run, total=page.total)
         db.session.commit()
         runs.check_cancelled(run)
     if run.full and not run.preview:
-        run.removed = _mark_removed(ctx, seen, started)
+        run.removed = _mark_removed(ctx, sync, scope, seen, started)
         run_notes.write_notes(ctx.new_notes)
     db.session.commit()
 
 
-def _mark_removed(ctx: SyncContext, seen: set[str], now) -> int:
+def _mark_removed(ctx: SyncContext, sync: SectionSync, scope: str, seen: set[str], now) -> int:
     """After a full listing: records not listed any more are Retiré d'Avantage."""
     removed = {
         key: record
         for key, record in ctx.cache.items()
-        if key not in seen and record.removed_at is None
+        if key not in seen and record.removed_at is None and sync.covers(record.scope, scope)
     }
     if not removed:
         return 0
@@ -243,7 +300,7 @@ def _mark_removed(ctx: SyncContext, seen: set[str], now) -> int:
     for key, record in removed.items():
         record.removed_at = now
         link = ctx.links.get(key)
-        if link is not None and link.local_id is not None:
+        if sync.notes_every_removal or (link is not None and link.local_id is not None):
             removed_linked += 1
             data = names.get(key) or {}
             label = (
@@ -251,5 +308,6 @@ def _mark_removed(ctx: SyncContext, seen: set[str], now) -> int:
                 or " ".join(filter(None, (data.get("first_name"), data.get("last_name"))))
                 or key
             )
-            run_notes.add_note(ctx.run, ctx.new_notes, "removed", key, f"{key.strip()} — {label}")
+            text = key.strip() if label == key else f"{key.strip()} — {label}"
+            run_notes.add_note(ctx.run, ctx.new_notes, "removed", key, text)
     return removed_linked
