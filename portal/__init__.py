@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(
         app,
         locale_selector=web.select_locale,
+        timezone_selector=web.select_time_zone,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     queue.init_app(app)

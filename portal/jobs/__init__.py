@@ -10,6 +10,7 @@ from portal.jobs.export_jobs import refresh_export, run_export, start_export
 from portal.jobs.mail_jobs import send_password_email, start_password_email
 from portal.jobs.queueing import QueueUnavailableError, export_job_id, pickup, sync_job_id
 from portal.jobs.reaper import reap
+from portal.jobs.schedule_jobs import run_due_schedules
 from portal.jobs.sync_jobs import cancel_sync, refresh, run_sync, start_sync
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "refresh_chain",
     "refresh_export",
     "run_chained_sync",
+    "run_due_schedules",
     "run_export",
     "run_sync",
     "send_password_email",

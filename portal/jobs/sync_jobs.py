@@ -27,7 +27,15 @@ from portal.jobs.queueing import (
     stale_seconds,
     sync_job_id,
 )
-from portal.models import Integration, Project, RunStatus, SyncRun, SyncSection, User
+from portal.models import (
+    Integration,
+    Project,
+    RunStatus,
+    SyncRun,
+    SyncSchedule,
+    SyncSection,
+    User,
+)
 from portal.services import run_messages, runs, sync
 from portal.services.leases import Lease, LeaseLostError, has_expired
 
@@ -37,13 +45,15 @@ log = logging.getLogger(__name__)
 def start_sync(
     integration: Integration,
     section: SyncSection,
-    actor: User,
+    actor: User | None,
     *,
     full: bool = False,
     preview: bool = False,
     project: Project | None = None,
+    schedule: SyncSchedule | None = None,
 ) -> SyncRun:
-    """The section's queued or running run, or a new one queued now (one per section)."""
+    """The section's queued or running run, or a new one queued now (one per section);
+    ``actor`` None with the ``schedule`` that starts it."""
     reaper.reap_company(integration.company_id)
     if integration.default_access_point is None:
         raise PortalError(
@@ -53,7 +63,7 @@ def start_sync(
             )
         )
     run, created = runs.open_run(
-        integration, section, actor, full=full, preview=preview, project=project
+        integration, section, actor, full=full, preview=preview, project=project, schedule=schedule
     )
     if not created:
         return run

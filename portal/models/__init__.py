@@ -15,6 +15,7 @@ from portal.models.enums import (
 from portal.models.export import BatchStatus, ExportBatch, ExportLine
 from portal.models.integration import AccessPoint, Integration, PartnerType
 from portal.models.purchasing import Supplier
+from portal.models.schedule import ScheduleMode, SyncSchedule
 from portal.models.sync import (
     LinkMethod,
     RecordLink,
@@ -52,9 +53,11 @@ __all__ = [
     "RecordLink",
     "RemoteRecord",
     "RunStatus",
+    "ScheduleMode",
     "Supplier",
     "SyncRun",
     "SyncRunNote",
+    "SyncSchedule",
     "SyncSection",
     "Timesheet",
     "TimesheetPermission",

@@ -34,9 +34,17 @@ def _inserted_name_sort(context) -> str:
     return name_sort_of(row.get("first_name"), row.get("last_name"))
 
 
+#: The time zone of a company that chose none: Québec's.
+DEFAULT_TIME_ZONE = "America/Toronto"
+
+
 class Company(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
+    #: The IANA zone daily schedules are read in (« chaque jour à 06:00 »).
+    time_zone: Mapped[str] = mapped_column(
+        sa.String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE
+    )
 
 
 class User(UserMixin, TenantMixin, TimestampMixin, db.Model):

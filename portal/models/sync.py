@@ -52,6 +52,8 @@ class RunStatus(LabelledEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     ABANDONED = "abandoned"
+    #: A scheduled run not started: the section was already queued or running.
+    SKIPPED = "skipped"
 
     @property
     def active(self) -> bool:
@@ -66,6 +68,7 @@ class RunStatus(LabelledEnum):
             cls.FAILED: _l("Échouée"),
             cls.CANCELLED: _l("Annulée"),
             cls.ABANDONED: _l("Abandonnée"),
+            cls.SKIPPED: _l("Ignorée"),
         }
 
 
@@ -212,6 +215,10 @@ class SyncRun(TenantMixin, LeaseMixin, db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
+    #: The schedule that started it (its history says « Planification », not a person). No
+    #: foreign key: SQLite could only add one by rebuilding sync_run, and a schedule goes only
+    #: with its integration or project, which take their runs with them.
+    schedule_id: Mapped[int | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

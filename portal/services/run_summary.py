@@ -165,6 +165,11 @@ def status_text(run: SyncRun) -> str:
         )
     if run.status == RunStatus.ABANDONED:
         return _("Synchronisation %(section)s interrompue.", section=section)
+    if run.status == RunStatus.SKIPPED:
+        return _(
+            "Synchronisation planifiée %(section)s ignorée : la section était déjà en cours.",
+            section=section,
+        )
     return _("Synchronisation %(section)s échouée.", section=section)
 
 

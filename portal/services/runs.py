@@ -9,7 +9,16 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.avantage import AvantageError
 from portal.errors import NotFoundError, PortalError
-from portal.models import Integration, Project, RunStatus, SyncRun, SyncSection, User, db
+from portal.models import (
+    Integration,
+    Project,
+    RunStatus,
+    SyncRun,
+    SyncSchedule,
+    SyncSection,
+    User,
+    db,
+)
 from portal.models.base import get_in_company, utcnow
 from portal.services import audit, leases, run_messages
 from portal.services.leases import Lease, LeaseLostError
@@ -36,11 +45,12 @@ def active_run(
 def open_run(
     integration: Integration,
     section: SyncSection,
-    actor: User,
+    actor: User | None,
     *,
     full: bool,
     preview: bool,
     project: Project | None = None,
+    schedule: SyncSchedule | None = None,
 ) -> tuple[SyncRun, bool]:
     """The queued or running run of the section, or a new queued one (committed).
 
@@ -59,7 +69,8 @@ def open_run(
         lock_key=lock_key(integration, section, project),
         full=full,
         preview=preview,
-        requested_by_id=actor.id,
+        requested_by_id=actor.id if actor is not None else None,
+        schedule_id=schedule.id if schedule is not None else None,
         since=None if full or last is None else last.server_time,
         due_at=utcnow(),
     )

@@ -9,8 +9,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal import jobs
+from portal.blueprints import scheduling
 from portal.blueprints.access import superadmin_required
 from portal.blueprints.company_sync import LISTED, MAPPING_GRIDS, SECTIONS, bp
+from portal.blueprints.company_sync.schedule import schedule_urls
 from portal.blueprints.forms import page_number, parse_id
 from portal.blueprints.rendering import fragment_with_toast
 from portal.blueprints.runs import render_progress
@@ -111,8 +113,10 @@ def _page(ctx: dict):
     latest = active or next(iter(runs.history(ctx["integration"], ctx["section"], limit=1)), None)
     if latest is not None:
         jobs.refresh(latest)
+    urls = schedule_urls(ctx["integration"].id, ctx["slug"])
     return {
         **_console(ctx),
+        **scheduling.card_context(ctx["integration"], ctx["section"], None, urls),
         "run": latest,
         "history": runs.history(ctx["integration"], ctx["section"]),
     }

@@ -11,4 +11,5 @@ from portal.blueprints.project_admin import (  # noqa: E402,F401  (routes)
     integration,
     orders,
     projects,
+    schedule,
 )

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from portal import jobs
+from portal.blueprints import scheduling
 from portal.blueprints.access import superadmin_required
 from portal.blueprints.forms import page_number
 from portal.blueprints.project_admin import bp
@@ -198,6 +199,15 @@ def _section_context(project_id: int, integration_id: int, slug: str) -> dict:
     }
 
 
+def schedule_urls(project_id: int, integration_id: int, slug: str) -> dict:
+    ids = {"project_id": project_id, "integration_id": integration_id, "slug": slug}
+    return {
+        "page": url_for("project_admin.sync_section", **ids),
+        "save": url_for("project_admin.schedule_save", **ids),
+        "resume": url_for("project_admin.schedule_resume", **ids),
+    }
+
+
 def _table_context(ctx: dict) -> dict:
     """The project's activities on both sides, with Avantage's budget beside them."""
     remote_id, project, integration = ctx["remote_id"], ctx["project"], ctx["integration"]
@@ -228,9 +238,11 @@ def sync_section(project_id: int, integration_id: int, slug: str):
     )
     if latest is not None:
         jobs.refresh(latest)
+    urls = schedule_urls(project.id, integration.id, ctx["slug"])
     return render_template(
         "project_admin/integration_sync.html",
         **ctx,
+        **scheduling.card_context(integration, section, project, urls),
         run=latest,
         history=runs.history(integration, section, project),
     )

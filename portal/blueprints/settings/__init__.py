@@ -21,5 +21,6 @@ from portal.blueprints.settings import (  # noqa: E402,F401
     catalog,
     integrations,
     suppliers,
+    time_zone,
     users,
 )

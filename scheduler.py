@@ -1,0 +1,71 @@
+"""Start the portal's scheduler: ``python scheduler.py``.
+
+It is RQ's own ``CronScheduler``, with one job registered: every minute it enqueues
+``portal.jobs.run_due_schedules``, which a worker runs; that job fires each synchronisation
+whose schedule is due (``portal/services/schedules.py``). The schedules themselves live in the
+database, so nothing is lost when this process, a worker or Redis restarts.
+
+One scheduler is enough; two (on two machines, say) are safe: each enqueues the job, and each
+due schedule is claimed by exactly one of the jobs. Without ``REDIS_URL`` it attaches to the
+embedded Redis of ``instance/``, like ``worker.py``. While Redis is unreachable it waits for
+it (1 s doubling to 30 s), then starts again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq.cron import CronScheduler
+
+from portal import create_app
+from portal.extensions import queue
+from portal.jobs import run_due_schedules
+
+log = logging.getLogger("portal.scheduler")
+
+#: Every minute: a daily schedule at 06:00 starts within the minute.
+EVERY_MINUTE = "* * * * *"
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+FIRST_WAIT, LONGEST_WAIT = 1.0, 30.0
+
+
+def cron_scheduler(connection: Redis, queue_name: str) -> CronScheduler:
+    """RQ's CronScheduler with the portal's one job."""
+    scheduler = CronScheduler(connection=connection)
+    # The job's result is a count, of no use once logged: it is not kept.
+    scheduler.register(run_due_schedules, queue_name, cron=EVERY_MINUTE, result_ttl=0)
+    return scheduler
+
+
+def _wait_for(connection: Redis, error: Exception) -> None:
+    log.warning("Redis is unreachable (%s): waiting for it", error)
+    delay = FIRST_WAIT
+    while True:
+        time.sleep(delay)
+        delay = min(delay * 2, LONGEST_WAIT)
+        try:
+            connection.ping()
+            return
+        except REDIS_DOWN:
+            continue
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    app = create_app()
+    with app.app_context():
+        connection, queue_name = queue.connection, queue.queue.name
+        while True:
+            try:
+                cron_scheduler(connection, queue_name).start()  # returns on SIGTERM / SIGINT
+                return
+            except REDIS_DOWN as error:
+                _wait_for(connection, error)
+
+
+if __name__ == "__main__":
+    main()
