@@ -1,8 +1,10 @@
 """Start the portal's scheduler: ``python scheduler.py``.
 
-It is RQ's own ``CronScheduler``, with one job registered: every minute it enqueues
-``portal.jobs.run_due_schedules``, which a worker runs; that job fires each synchronisation
-whose schedule is due (``portal/services/schedules.py``). The schedules themselves live in the
+It is RQ's own ``CronScheduler``, with two jobs registered, enqueued every minute for a worker
+to run: ``portal.jobs.run_due_schedules`` fires each synchronisation whose schedule is due
+(``portal/services/schedules.py``); ``portal.jobs.run_notifications`` tells the Superadmins
+(and a batch's sender) of failed scheduled runs and rejected batches, in the portal and by
+e-mail (``portal/services/notifications.py``). The schedules themselves live in the
 database, so nothing is lost when this process, a worker or Redis restarts.
 
 One scheduler is enough; two (on two machines, say) are safe: each enqueues the job, and each
@@ -23,7 +25,7 @@ from rq.cron import CronScheduler
 
 from portal import create_app
 from portal.extensions import queue
-from portal.jobs import run_due_schedules
+from portal.jobs import run_due_schedules, run_notifications
 
 log = logging.getLogger("portal.scheduler")
 
@@ -36,8 +38,9 @@ FIRST_WAIT, LONGEST_WAIT = 1.0, 30.0
 def cron_scheduler(connection: Redis, queue_name: str) -> CronScheduler:
     """RQ's CronScheduler with the portal's one job."""
     scheduler = CronScheduler(connection=connection)
-    # The job's result is a count, of no use once logged: it is not kept.
+    # The jobs' results are counts, of no use once logged: they are not kept.
     scheduler.register(run_due_schedules, queue_name, cron=EVERY_MINUTE, result_ttl=0)
+    scheduler.register(run_notifications, queue_name, cron=EVERY_MINUTE, result_ttl=0)
     return scheduler
 
 

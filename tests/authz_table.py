@@ -338,6 +338,10 @@ CASES = [
          {"password": "un-nouveau-mot-de-passe", "confirmation": "un-nouveau-mot-de-passe"},
          signs_out=True),
     get("home", "signed_in", "/"),
+    get("notifications.index", "signed_in", "/notifications/"),
+    post("notifications.mark_read", "signed_in", "/notifications/lues"),
+    post("notifications.email_preference", "signed_in", "/notifications/courriel",
+         {"notify_by_email": "y"}),
     # Paramètres: Gestion des licences.
     get("settings.index", "manager", "/parametres/"),
     get("settings.users", "manager", "/parametres/licences"),

@@ -47,6 +47,9 @@ UNSCOPED = frozenset(
         "auth.forgot_password",
         "auth.reset_password",  # a signed token, not an id
         "home",
+        "notifications.index",  # the person's own
+        "notifications.mark_read",
+        "notifications.email_preference",
         "settings.index",
         "settings.users",
         "settings.user_new",

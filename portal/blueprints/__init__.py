@@ -6,7 +6,15 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.blueprints import auth, company_sync, project_admin, runs, settings, timesheets
+    from portal.blueprints import (
+        auth,
+        company_sync,
+        notifications,
+        project_admin,
+        runs,
+        settings,
+        timesheets,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(settings.bp)
@@ -14,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(timesheets.bp)
     app.register_blueprint(company_sync.bp)
     app.register_blueprint(runs.bp)
+    app.register_blueprint(notifications.bp)
 
     @app.get("/")
     def home():

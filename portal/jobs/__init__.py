@@ -8,6 +8,7 @@ record the outcome. RQ finds them by these dotted paths (``portal.jobs.run_sync`
 from portal.jobs.chain_jobs import refresh_chain, run_chained_sync, start_chain
 from portal.jobs.export_jobs import refresh_export, run_export, start_export
 from portal.jobs.mail_jobs import send_password_email, start_password_email
+from portal.jobs.notify_jobs import run_notifications, send_notification_email
 from portal.jobs.queueing import QueueUnavailableError, export_job_id, pickup, sync_job_id
 from portal.jobs.reaper import reap
 from portal.jobs.schedule_jobs import run_due_schedules
@@ -25,7 +26,9 @@ __all__ = [
     "run_chained_sync",
     "run_due_schedules",
     "run_export",
+    "run_notifications",
     "run_sync",
+    "send_notification_email",
     "send_password_email",
     "start_chain",
     "start_export",

@@ -14,6 +14,7 @@ from portal.models.enums import (
 )
 from portal.models.export import BatchStatus, ExportBatch, ExportLine
 from portal.models.integration import AccessPoint, Integration, PartnerType
+from portal.models.notification import Notification
 from portal.models.purchasing import Supplier
 from portal.models.schedule import ScheduleMode, SyncSchedule
 from portal.models.sync import (
@@ -46,6 +47,7 @@ __all__ = [
     "Licence",
     "LinkMethod",
     "LoginAttempt",
+    "Notification",
     "PartnerType",
     "Project",
     "ProjectStatus",

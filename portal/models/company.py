@@ -85,6 +85,8 @@ class User(UserMixin, TenantMixin, TimestampMixin, db.Model):
     avantage_trade_code: Mapped[str | None] = mapped_column(sa.String(20))
     avantage_competency: Mapped[str | None] = mapped_column(sa.String(40))
     locale: Mapped[str | None] = mapped_column(sa.String(10))
+    #: Notifications are e-mailed too (when SMTP is set); the person can turn it off.
+    notify_by_email: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: What the session cookie holds instead of the id: changed on password change or
     #: deactivation, which signs the person out everywhere.

@@ -78,6 +78,8 @@ class ExportBatch(TenantMixin, LeaseMixin, db.Model):
     rejected_count: Mapped[int] = mapped_column(default=0)
     #: The client's typed error, in both languages (never a secret).
     error: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: When the sender and the Superadmins were notified of the batch's rejection.
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     integration = relationship("Integration")
     requested_by = relationship("User")

@@ -219,6 +219,8 @@ class SyncRun(TenantMixin, LeaseMixin, db.Model):
     #: foreign key: SQLite could only add one by rebuilding sync_run, and a schedule goes only
     #: with its integration or project, which take their runs with them.
     schedule_id: Mapped[int | None] = mapped_column(index=True)
+    #: When the people to tell about this scheduled run's failure were notified.
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

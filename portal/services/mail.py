@@ -10,7 +10,7 @@ from flask_mailman import EmailMessage
 
 from portal.extensions import mail
 from portal.i18n import gettext as _
-from portal.models import User
+from portal.models import Notification, User
 
 
 def _smtp():
@@ -49,3 +49,28 @@ def send_password_reset(user: User, link: str, lifetime_seconds: int) -> None:
             minutes=lifetime_seconds // 60,
         )
     EmailMessage(subject, body, _sender(), [user.email], connection=_smtp()).send()
+
+
+def send_notification(user: User, notification: Notification, link: str) -> None:
+    """E-mail ``user`` one notification, in their language, with the page that fixes it."""
+    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        subject = _("Portail chantier : %(what)s", what=_notification_subject(notification.kind))
+        body = _(
+            "Bonjour %(name)s,\n\n%(message)s\n\n%(link)s\n\n"
+            "Vous recevez ce courriel parce que vous êtes notifié de ces événements dans le "
+            "portail; vous pouvez ne plus les recevoir par courriel dans la page Notifications.\n",
+            name=user.full_name,
+            message=notification.message(locale[:2]),
+            link=link,
+        )
+    EmailMessage(subject, body, _sender(), [user.email], connection=_smtp()).send()
+
+
+def _notification_subject(kind: str) -> str:
+    subjects = {
+        "schedule_failed": _("une synchronisation planifiée a échoué"),
+        "schedule_paused": _("une planification est en pause"),
+        "batch_rejected": _("Avantage a refusé un lot de paie"),
+    }
+    return subjects.get(kind, _("notification"))

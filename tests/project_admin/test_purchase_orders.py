@@ -6,17 +6,22 @@ orders beside each activity's budget."""
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from portal.extensions import db
-from portal.models import RemoteRecord, RunStatus, SyncSection
-from portal.services import purchase_orders
+from portal.jobs import schedule_jobs
+from portal.models import RemoteRecord, RunStatus, SyncRun, SyncSection
+from portal.models.base import utcnow
+from portal.services import purchase_orders, schedules
 from portal.services.bulk_insert import insert_missing
 from portal.services.sync import budget
+from tests.fixtures.queue import work
 
 ORDERS, ACTIVITIES = SyncSection.PURCHASE_ORDERS, SyncSection.ACTIVITIES
+HTMX_HEADERS = {"HX-Request": "true"}
 
 
 def _orders_of(dataset, project: str) -> list[dict]:
@@ -199,3 +204,20 @@ def test_the_pages_show_orders_in_french_with_their_amounts(linked, project, syn
     project_page = html.unescape(client.get(f"/projets/{project.id}/bons-de-commande").text)
     assert "Bons de commande ouverts ($)" in project_page
     assert "le fournisseur" in project_page  # suppliers not synchronised: warned, not dropped
+
+
+def test_a_project_s_orders_run_on_their_schedule(linked, project, client, rq):
+    url = f"/projets/{project.id}/integration/{linked.integration.id}/bons-de-commande"
+    saved = client.post(f"{url}/planification", data={"mode": "hourly"}, headers=HTMX_HEADERS)
+    assert saved.status_code == 200 and "Chaque heure" in html.unescape(saved.text)
+    schedule = schedules.schedule_for(linked.integration, ORDERS, project)
+    schedule.next_run_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+    assert schedule_jobs.fire_due(utcnow()) == 1
+    work()
+
+    run = db.session.scalar(db.select(SyncRun).where(SyncRun.schedule_id == schedule.id))
+    assert run.status == RunStatus.SUCCEEDED and run.project_id == project.id
+    assert run.done == len(_orders_of(linked.simulator.server.dataset, "24-103"))
+    assert "Planification" in html.unescape(client.get(url).text)

@@ -34,6 +34,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.services import schedule_status, schedules
 from tests.fixtures.queue import work
+from tests.sync.scheduled_runs import ended_run
 
 TRADES = SyncSection.TRADES
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,31 +198,12 @@ def test_a_run_that_cannot_start_is_recorded_as_failed(rq, integration, superadm
     assert "point d'accès par défaut" in failed.error["message_fr"]
 
 
-def _failed_run(schedule, minutes_ago: int) -> None:
-    moment = utcnow() - timedelta(minutes=minutes_ago)
-    db.session.add(
-        SyncRun(
-            company_id=schedule.company_id,
-            integration_id=schedule.integration_id,
-            section=schedule.section,
-            lock_key=schedule.lock_key,
-            schedule_id=schedule.id,
-            active=False,
-            status=RunStatus.FAILED,
-            created_at=moment,
-            finished_at=moment,
-            error={"message_fr": "Avantage ne répond pas.", "message_en": "No answer."},
-        )
-    )
-    db.session.commit()
-
-
 def test_three_failures_in_a_row_pause_the_schedule_until_reprendre(
     client, rq, integration, superadmin
 ):
     schedule = _schedule(integration)
     for minutes_ago in (30, 20, 10):
-        _failed_run(schedule, minutes_ago)
+        ended_run(schedule, minutes_ago)
     page_url = f"/parametres/integrations/{integration.id}/synchro/metiers"
 
     assert schedule_jobs.fire_due(utcnow()) == 0  # paused: nothing starts
@@ -245,22 +227,10 @@ def test_three_failures_in_a_row_pause_the_schedule_until_reprendre(
 
 def test_a_success_between_failures_starts_the_count_again(integration, superadmin):
     schedule = _schedule(integration)
-    _failed_run(schedule, 40)
-    _failed_run(schedule, 30)
-    db.session.add(
-        SyncRun(
-            company_id=schedule.company_id,
-            integration_id=schedule.integration_id,
-            section=TRADES,
-            lock_key=schedule.lock_key,
-            schedule_id=schedule.id,
-            active=False,
-            status=RunStatus.SUCCEEDED,
-            created_at=utcnow() - timedelta(minutes=20),
-        )
-    )
-    db.session.commit()
-    _failed_run(schedule, 10)
+    ended_run(schedule, 40)
+    ended_run(schedule, 30)
+    ended_run(schedule, 20, RunStatus.SUCCEEDED)
+    ended_run(schedule, 10)
     assert schedules.failures_in_row(schedule) == 1 and not schedules.is_paused(schedule)
 
 
@@ -282,8 +252,9 @@ def test_a_new_time_zone_moves_the_daily_schedules(integration, superadmin, clie
 def test_rq_cron_scheduler_enqueues_the_due_schedules_job(rq, integration, superadmin):
     schedule = _schedule(integration)
     cron = scheduler.cron_scheduler(queue.connection, queue.queue.name)
-    [job] = cron.get_jobs()
-    assert job.cron == scheduler.EVERY_MINUTE
+    job, notify = cron.get_jobs()
+    assert job.cron == notify.cron == scheduler.EVERY_MINUTE
+    assert notify.func_name == "portal.jobs.notify_jobs.run_notifications"
 
     job.enqueue(queue.connection)
     work()  # runs the due-schedules job, which queues the sync; the burst worker runs it too
