@@ -9,6 +9,8 @@ import pytest
 
 from portal.extensions import db
 from portal.models import ExportBatch, SyncSection, Timesheet, TimesheetStatus
+from portal.models.base import utcnow
+from portal.services import notifications
 from tests.fixtures.export_world import entries
 from tests.fixtures.preflight import confirmed_send
 from tests.fixtures.queue import work
@@ -108,6 +110,11 @@ def test_rejected_batch_page_explains_each_rejection(client, world, rq):
     assert "Envoyer seulement les feuilles valides" not in detail
     assert "Aucune feuille de ce lot n'a toutes ses lignes acceptées" in detail
     assert entries(world.simulator) == []
+    # The scheduler's notification job tells the sender (and the Superadmins), once.
+    told = notifications.sweep(utcnow())
+    assert batch.requested_by_id in {n.user_id for n in told}
+    assert all(n.kind == notifications.BATCH_REJECTED for n in told)
+    assert notifications.sweep(utcnow()) == []
 
 
 @pytest.mark.parametrize("bad", [["abc"], ["-3"], ["99999999999"], []])
