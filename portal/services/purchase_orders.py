@@ -50,8 +50,13 @@ class KnownRecords:
     activities: dict[int, dict[str, Activity]] = field(default_factory=dict)
 
 
-def known_records(integration: Integration, projects: Iterable[str] | None = None) -> KnownRecords:
-    """The portal's side of the orders of ``projects`` (Avantage ids; None: every project)."""
+def known_records(
+    integration: Integration,
+    projects: Iterable[str] | None = None,
+    suppliers: Iterable[str] | None = None,
+) -> KnownRecords:
+    """The portal's side of orders naming ``projects`` and ``suppliers`` (Avantage ids and
+    codes, as listed; None: all of them)."""
     company_id = integration.company_id
     known = KnownRecords()
     linked_projects = (
@@ -66,29 +71,41 @@ def known_records(integration: Integration, projects: Iterable[str] | None = Non
     if projects is not None:
         linked_projects = linked_projects.where(RecordLink.remote_key.in_(set(projects)))
     known.projects = {key: project for key, project in db.session.execute(linked_projects)}
-    by_code = {
-        supplier.match_key: supplier
-        for supplier in db.session.scalars(
-            sa.select(Supplier).where(Supplier.company_id == company_id)
+    own_suppliers = sa.select(Supplier).where(Supplier.company_id == company_id)
+    supplier_links = sa.select(RecordLink.remote_key, RecordLink.local_id).where(
+        RecordLink.integration_id == integration.id,
+        RecordLink.entity == SUPPLIERS,
+        RecordLink.local_id.is_not(None),
+    )
+    if suppliers is not None:
+        codes = set(suppliers)
+        own_suppliers = own_suppliers.where(
+            Supplier.match_key.in_({normalise_code(code) for code in codes})
         )
-    }
+        supplier_links = supplier_links.where(RecordLink.remote_key.in_(codes))
+    by_code = {supplier.match_key: supplier for supplier in db.session.scalars(own_suppliers)}
     by_id = {supplier.id: supplier for supplier in by_code.values()}
     known.suppliers = dict(by_code)
-    for key, local_id in db.session.execute(
-        sa.select(RecordLink.remote_key, RecordLink.local_id).where(
-            RecordLink.integration_id == integration.id,
-            RecordLink.entity == SUPPLIERS,
-            RecordLink.local_id.is_not(None),
+    linked = dict(db.session.execute(supplier_links).all())
+    missing = set(linked.values()) - set(by_id)
+    if missing:  # linked to a portal supplier of another code
+        by_id.update(
+            (supplier.id, supplier)
+            for supplier in db.session.scalars(
+                sa.select(Supplier).where(
+                    Supplier.company_id == company_id, Supplier.id.in_(missing)
+                )
+            )
         )
-    ):
+    for key, local_id in linked.items():
         known.suppliers[normalise_code(key)] = by_id.get(local_id)
     activities = sa.select(Activity).where(Activity.company_id == company_id)
     if projects is not None:
         ids = {project.id for project in known.projects.values()}
         activities = activities.where(Activity.project_id.in_(ids))
     for activity in db.session.scalars(activities):
-        codes = known.activities.setdefault(activity.project_id, {})
-        codes[normalise_code(activity.code)] = activity
+        of_project = known.activities.setdefault(activity.project_id, {})
+        of_project[normalise_code(activity.code)] = activity
     return known
 
 
@@ -226,7 +243,12 @@ def orders_page(
     shown = db.paginate(
         query, page=min(max(page, 1), 100_000), per_page=PER_PAGE, error_out=False, count=True
     )
-    known = known_records(integration, {record.scope for record in shown.items})
+    named = [record.data for record in shown.items if isinstance(record.data, dict)]
+    known = known_records(
+        integration,
+        {record.scope for record in shown.items},
+        {item["supplier"] for item in named if isinstance(item.get("supplier"), str)},
+    )
     shown.views = [order_view(record, known) for record in shown.items]
     return shown
 

@@ -10,7 +10,7 @@ time zone (``zoneinfo``), so « chaque jour à 06:00 » stays 06:00 across a cha
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
@@ -71,10 +71,10 @@ def next_run(mode: ScheduleMode, daily_at: str | None, zone: ZoneInfo, after: da
     """The first time strictly after ``after`` a schedule of ``mode`` is due (UTC); None
     when manual."""
     if mode == ScheduleMode.HOURLY:
-        local = after.astimezone(zone)
-        return (local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)).astimezone(
-            after.tzinfo
-        )
+        # The local top of the hour (a zone may be off UTC by half an hour), then one real
+        # hour later: on the night the clocks go back, the repeated hour fires too.
+        top = after.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+        return top.astimezone(UTC) + timedelta(hours=1)
     if mode == ScheduleMode.DAILY and daily_at:
         hour, minute = (int(part) for part in daily_at.split(":"))
         local_day = after.astimezone(zone).date()
@@ -82,7 +82,7 @@ def next_run(mode: ScheduleMode, daily_at: str | None, zone: ZoneInfo, after: da
             # A wall time a change of time skips (02:30 in spring) is read as zoneinfo reads it.
             due = datetime.combine(local_day + timedelta(days=days), time(hour, minute), zone)
             if due > after:
-                return due.astimezone(after.tzinfo)
+                return due.astimezone(UTC)
     return None
 
 

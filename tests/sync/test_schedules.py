@@ -64,6 +64,14 @@ def test_hourly_is_the_next_top_of_the_hour_and_manual_never():
     after = _utc(2026, 12, 3, 14, 25, 10)
     assert schedules.next_run(ScheduleMode.HOURLY, None, TORONTO, after) == _utc(2026, 12, 3, 15)
     assert schedules.next_run(ScheduleMode.MANUAL, None, TORONTO, after) is None
+    # 01:30 EDT on the night clocks go back: next is 01:00 EST, one real hour later.
+    fall_back = _utc(2026, 11, 1, 5, 30)
+    assert schedules.next_run(ScheduleMode.HOURLY, None, TORONTO, fall_back) == _utc(2026, 11, 1, 6)
+    # Newfoundland is off UTC by half an hour: its hours start at :30 UTC.
+    st_johns = ZoneInfo("America/St_Johns")
+    assert schedules.next_run(ScheduleMode.HOURLY, None, st_johns, after) == _utc(
+        2026, 12, 3, 14, 30
+    )
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from portal.services import run_notes, runs
 from portal.services.bulk_insert import insert_missing, insert_rows
 from portal.services.leases import Lease
 from portal.services.sync.context import CachedRecord, Decision, LinkRow, SyncContext
+from portal.services.sync.removal import mark_removed
 
 #: The longest Avantage key the portal keeps (``RemoteRecord.key``, ``RecordLink.remote_key``).
 KEY_LENGTH = 120
@@ -271,43 +272,6 @@ def _run_pages(
         db.session.commit()
         runs.check_cancelled(run)
     if run.full and not run.preview:
-        run.removed = _mark_removed(ctx, sync, scope, seen, started)
+        run.removed = mark_removed(ctx, sync, scope, seen, started)
         run_notes.write_notes(ctx.new_notes)
     db.session.commit()
-
-
-def _mark_removed(ctx: SyncContext, sync: SectionSync, scope: str, seen: set[str], now) -> int:
-    """After a full listing: records not listed any more are Retiré d'Avantage."""
-    removed = {
-        key: record
-        for key, record in ctx.cache.items()
-        if key not in seen and record.removed_at is None and sync.covers(record.scope, scope)
-    }
-    if not removed:
-        return 0
-    db.session.execute(
-        sa.update(RemoteRecord),
-        [{"id": record.id, "removed_at": now} for record in removed.values()],
-    )
-    names = dict(
-        db.session.execute(
-            sa.select(RemoteRecord.key, RemoteRecord.data).where(
-                RemoteRecord.id.in_([record.id for record in removed.values()])
-            )
-        ).all()
-    )
-    removed_linked = 0
-    for key, record in removed.items():
-        record.removed_at = now
-        link = ctx.links.get(key)
-        if sync.notes_every_removal or (link is not None and link.local_id is not None):
-            removed_linked += 1
-            data = names.get(key) or {}
-            label = (
-                data.get("name")
-                or " ".join(filter(None, (data.get("first_name"), data.get("last_name"))))
-                or key
-            )
-            text = key.strip() if label == key else f"{key.strip()} — {label}"
-            run_notes.add_note(ctx.run, ctx.new_notes, "removed", key, text)
-    return removed_linked
