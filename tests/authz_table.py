@@ -43,7 +43,7 @@ ALLOWED = {
     "public": frozenset(ROLES),
     "signed_in": frozenset(ROLES) - {"anonymous"},
     "reviewer": frozenset({"validator", "ts_admin", "superadmin"}),  # Étendue and above
-    "ts_admin": frozenset({"ts_admin", "superadmin"}),  # timesheet Admin
+    "ts_admin": frozenset({"ts_admin", "superadmin"}),  # timesheet Admin (or Superadmin)
     "manager": frozenset({"manager", "superadmin"}),  # licence de gestion
     "superadmin": frozenset({"superadmin"}),
 }
@@ -339,6 +339,9 @@ CASES = [
          signs_out=True),
     get("home", "signed_in", "/"),
     get("notifications.index", "signed_in", "/notifications/"),
+    get("audit_journal.index", "superadmin", "/journal/?categorie=user&du=2026-01-01&q=a"),
+    get("audit_journal.export_csv", "superadmin", "/journal/journal.csv?categorie=sync"),
+    get("history.index", "ts_admin", "/historique/?type=sync&etat=succeeded&du=2026-01-01"),
     post("notifications.mark_read", "signed_in", "/notifications/lues"),
     post("notifications.email_preference", "signed_in", "/notifications/courriel",
          {"notify_by_email": "y"}),
@@ -355,7 +358,7 @@ CASES = [
     get("settings.user_edit", "superadmin", "/parametres/licences/{other_manager.id}",
         variant="of a manager"),
     post("settings.user_update", "manager", "/parametres/licences/{other.id}",
-         user_fields("other")),
+         {**user_fields("other"), "last_name": "Tremblay-Roy"}),
     post("settings.user_update", "superadmin", "/parametres/licences/{other_manager.id}",
          user_fields("other_manager"), variant="of a manager"),
     post("settings.user_deactivate", "manager", "/parametres/licences/{other.id}/desactiver"),
@@ -400,7 +403,7 @@ CASES = [
     get("project_admin.activity_row", "manager", ACTIVITY),
     get("project_admin.activity_edit", "manager", ACTIVITY + "/modifier"),
     post("project_admin.activity_update", "manager", ACTIVITY,
-         {"activite-{formwork.id}-code": "03-100", "activite-{formwork.id}-name": "Coffrage"}),
+         {"activite-{formwork.id}-code": "03-100", "activite-{formwork.id}-name": "Coffrage des murs"}),
     post("project_admin.activity_deactivate", "manager", ACTIVITY + "/desactiver"),
     post("project_admin.activity_reactivate", "manager", ACTIVITY + "/reactiver"),
     # Admin du projet → Configuration d'intégrations (Superadmins).

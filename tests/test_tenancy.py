@@ -48,6 +48,9 @@ UNSCOPED = frozenset(
         "auth.reset_password",  # a signed token, not an id
         "home",
         "notifications.index",  # the person's own
+        "history.index",  # its company's: see tests/test_history.py
+        "audit_journal.index",  # its company's: see tests/test_audit_journal.py
+        "audit_journal.export_csv",
         "notifications.mark_read",
         "notifications.email_preference",
         "settings.index",

@@ -7,8 +7,10 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from portal.blueprints import (
+        audit_journal,
         auth,
         company_sync,
+        history,
         notifications,
         project_admin,
         runs,
@@ -23,6 +25,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(company_sync.bp)
     app.register_blueprint(runs.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(history.bp)
+    app.register_blueprint(audit_journal.bp)
 
     @app.get("/")
     def home():

@@ -111,6 +111,7 @@ def save_schedule(
             _("Indiquez l'heure au format HH:MM, par exemple 06:00."),
         )
     schedule = schedule_for(integration, section, project)
+    before = _described(schedule)
     if schedule is None:
         schedule = SyncSchedule(
             company_id=integration.company_id,
@@ -135,10 +136,17 @@ def save_schedule(
         schedule,
         f"{integration.external_id} : {section.label}"
         + (f" ({project.number})" if project else ""),
-        mode=mode.value,
-        daily_at=schedule.daily_at,
+        before=before,
+        after=_described(schedule),
     )
     return schedule
+
+
+def _described(schedule: SyncSchedule | None) -> dict[str, str | None]:
+    """A schedule as the journal's « before → after » shows it."""
+    if schedule is None or schedule.mode is None:
+        return {"mode": ScheduleMode.MANUAL.value, "daily_at": None}
+    return {"mode": schedule.mode.value, "daily_at": schedule.daily_at}
 
 
 def resume(schedule: SyncSchedule, actor: User) -> None:
