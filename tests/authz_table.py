@@ -403,7 +403,8 @@ CASES = [
     get("project_admin.activity_row", "manager", ACTIVITY),
     get("project_admin.activity_edit", "manager", ACTIVITY + "/modifier"),
     post("project_admin.activity_update", "manager", ACTIVITY,
-         {"activite-{formwork.id}-code": "03-100", "activite-{formwork.id}-name": "Coffrage des murs"}),
+         {"activite-{formwork.id}-code": "03-100",
+          "activite-{formwork.id}-name": "Coffrage des murs"}),
     post("project_admin.activity_deactivate", "manager", ACTIVITY + "/desactiver"),
     post("project_admin.activity_reactivate", "manager", ACTIVITY + "/reactiver"),
     # Admin du projet → Configuration d'intégrations (Superadmins).
