@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 from portal.avantage.cli import avantage_cli, simulator_command
+from portal.avantage.office_cli import office_cli
 from portal.errors import ValidationError
 from portal.extensions import db
 
@@ -132,4 +133,5 @@ main = FlaskGroup(
 # The Avantage commands need no app: they talk to MainTCP (or are it, for the simulator).
 main.add_command(avantage_cli)
 main.add_command(simulator_command)
+main.add_command(office_cli)
 os.environ.setdefault("FLASK_APP", "portal")

@@ -244,6 +244,7 @@ class AvantageClient:
         *,
         project: str | None = None,
         since: str | datetime | None = None,
+        batch: str | None = None,
         limit: int = 500,
     ) -> Iterator[Page]:
         """LIST pages of ``entity``; resumes after a reconnection, restarts on an expired cursor.
@@ -257,6 +258,8 @@ class AvantageClient:
             args["project"] = project
         if since is not None:
             args["since"] = since.isoformat() if isinstance(since, datetime) else since
+        if batch is not None:  # timesheet_entries of one Avantage batch
+            args["batch"] = batch
         guard = ListingGuard(entity, limit, self.max_pages)
         try:
             yield from paginate(
@@ -274,10 +277,12 @@ class AvantageClient:
         *,
         project: str | None = None,
         since: str | datetime | None = None,
+        batch: str | None = None,
         limit: int = 500,
     ) -> Iterator[dict[str, Any]]:
         """Every item of ``entity``, one at a time, memory flat whatever the size."""
-        for page in self.list_pages(entity, project=project, since=since, limit=limit):
+        pages = self.list_pages(entity, project=project, since=since, batch=batch, limit=limit)
+        for page in pages:
             yield from page.items
 
     # --- batches -----------------------------------------------------------------------

@@ -30,6 +30,8 @@ PROJECT_FILTERED = frozenset({"purchase_orders", "timesheet_entries"})
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 1000
 _MAX_CACHED_TOTALS = 256
+#: A listing's filters: ``project``, ``since`` and (timesheet entries) ``batch``, or None.
+Filters = dict[str, str | None]
 
 
 class CursorCodec:
@@ -42,27 +44,27 @@ class CursorCodec:
         self.ttl = ttl
         self._secret = secrets.token_bytes(32)
 
-    def issue(self, entity: str, project: str | None, since: str | None, after: int) -> str:
+    def issue(self, entity: str, filters: Filters, after: int) -> str:
         """A cursor meaning "the next page of this listing after position ``after``"."""
-        payload = json.dumps([entity, project, since, after, time.time()]).encode()
+        payload = json.dumps([entity, filters, after, time.time()]).encode()
         body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
         return f"{body}.{self._sign(body)}"
 
-    def read(self, cursor: str, entity: str) -> tuple[str | None, str | None, int]:
-        """(project, since, after) of a cursor issued for ``entity``; else INVALID naming cursor."""
+    def read(self, cursor: str, entity: str) -> tuple[Filters, int]:
+        """(filters, after) of a cursor issued for ``entity``; else INVALID naming cursor."""
         body, _, signature = cursor.partition(".")
         if not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
             raise invalid("cursor", "unknown cursor (not issued by this server)")
         try:
             payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-            listed, project, since, after, issued = payload
+            listed, filters, after, issued = payload
         except (ValueError, TypeError, binascii.Error):
             raise invalid("cursor", "unreadable cursor") from None
         if listed != entity:
             raise invalid("cursor", f"this cursor belongs to a listing of {listed}")
         if time.time() - issued > self.ttl:
             raise invalid("cursor", "cursor expired; start the listing again with cursor null")
-        return project, since, after
+        return filters, after
 
     def _sign(self, body: str) -> str:
         return hmac.new(self._secret, body.encode(), hashlib.sha256).hexdigest()[:32]
@@ -86,15 +88,20 @@ class Lister:
         if cursor is not None:
             if not isinstance(cursor, str):
                 raise invalid("cursor", "must be a string or null")
-            project, since, after = self.cursors.read(cursor, entity)
+            filters, after = self.cursors.read(cursor, entity)
         else:
-            project, since, after = self._project(args, entity), self._since(args), 0
+            filters = {
+                "project": self._project(args, entity),
+                "since": self._since(args),
+                "batch": self._batch(args, entity),
+            }
+            after = 0
         table = self._table(entity)
-        matcher = _matcher(project, since)
+        matcher = _matcher(**filters)
         with self.dataset.lock:
             items, last, more = table.page(after, limit, matcher)
-            total = self._total(table, entity, project, since, matcher)
-        next_cursor = self.cursors.issue(entity, project, since, last) if more else None
+            total = self._total(table, entity, filters, matcher)
+        next_cursor = self.cursors.issue(entity, filters, last) if more else None
         return {"items": items, "next_cursor": next_cursor, "total": total}
 
     def _table(self, entity: str) -> RecordTable:
@@ -113,6 +120,13 @@ class Lister:
         return project
 
     @staticmethod
+    def _batch(args: dict[str, Any], entity: str) -> str | None:
+        batch = text_argument(args, "batch", required=False, max_length=40)
+        if batch is not None and entity != "timesheet_entries":
+            raise invalid("batch", f"{entity} are not listed per batch")
+        return batch
+
+    @staticmethod
     def _since(args: dict[str, Any]) -> str | None:
         since = text_argument(args, "since", required=False, max_length=64)
         if since is not None:
@@ -128,13 +142,12 @@ class Lister:
         self,
         table: RecordTable,
         entity: str,
-        project: str | None,
-        since: str | None,
+        filters: Filters,
         matcher: Matcher | None,
     ) -> int:
         if matcher is None:
             return len(table)
-        key = (entity, project, since, table.version)
+        key = (entity, *sorted(filters.items()), table.version)
         if key not in self._totals:
             if len(self._totals) >= _MAX_CACHED_TOTALS:
                 self._totals.clear()
@@ -142,13 +155,15 @@ class Lister:
         return self._totals[key]
 
 
-def _matcher(project: str | None, since: str | None) -> Matcher | None:
+def _matcher(project: str | None, since: str | None, batch: str | None) -> Matcher | None:
     since_seconds = None if since is None else parse_timestamp(since)
-    if project is None and since_seconds is None:
+    if project is None and since_seconds is None and batch is None:
         return None
 
     def matches(record: dict[str, Any], updated: float) -> bool:
         if project is not None and record.get("project") != project:
+            return False
+        if batch is not None and record.get("batch") != batch:
             return False
         return since_seconds is None or updated > since_seconds
 

@@ -89,7 +89,9 @@ def _is_date(value: object) -> bool:
     return True
 
 
-class _Rejected(Exception):
+class LineRejected(Exception):
+    """A line Avantage refuses at commit, with its rejection code."""
+
     def __init__(self, code: RejectionCode, message: str) -> None:
         super().__init__(message)
         self.code, self.message = code, message
@@ -105,8 +107,8 @@ def evaluate_lines(
     with dataset.lock:
         for line in lines:
             try:
-                entry = _price(line, dataset, day_hours)
-            except _Rejected as rejection:
+                entry = price_line(line, dataset, day_hours)
+            except LineRejected as rejection:
                 rejected.append(
                     {
                         "line": line["line"],
@@ -122,21 +124,23 @@ def evaluate_lines(
     return accepted, rejected
 
 
-def _price(line: dict[str, Any], dataset: Dataset, day_hours: DayHours) -> dict[str, Any]:
+def price_line(line: dict[str, Any], dataset: Dataset, day_hours: DayHours) -> dict[str, Any]:
     employee = dataset.get("employees", line["employee"])
     if employee is None:
-        raise _Rejected(
+        raise LineRejected(
             RejectionCode.UNKNOWN_EMPLOYEE, f"Employé « {line['employee']} » inconnu dans Avantage"
         )
     if not employee["active"]:
-        raise _Rejected(RejectionCode.INACTIVE_EMPLOYEE, f"Employé « {line['employee']} » inactif")
+        raise LineRejected(
+            RejectionCode.INACTIVE_EMPLOYEE, f"Employé « {line['employee']} » inactif"
+        )
     project = dataset.get("projects", line["project"])
     if project is None:
-        raise _Rejected(RejectionCode.UNKNOWN_PROJECT, f"Projet « {line['project']} » inconnu")
+        raise LineRejected(RejectionCode.UNKNOWN_PROJECT, f"Projet « {line['project']} » inconnu")
     if project["status"] == "closed":
-        raise _Rejected(RejectionCode.CLOSED_PROJECT, f"Projet « {line['project']} » fermé")
+        raise LineRejected(RejectionCode.CLOSED_PROJECT, f"Projet « {line['project']} » fermé")
     if dataset.get("activities", (line["project"], line["activity"])) is None:
-        raise _Rejected(
+        raise LineRejected(
             RejectionCode.UNKNOWN_ACTIVITY,
             f"Activité « {line['activity']} » absente du projet {line['project']}",
         )
@@ -152,21 +156,21 @@ def _price_hours(
 ) -> tuple[str, Decimal]:
     trade = dataset.get("trades", line["trade"])
     if trade is None:
-        raise _Rejected(RejectionCode.UNKNOWN_TRADE, f"Métier « {line['trade']} » inconnu")
+        raise LineRejected(RejectionCode.UNKNOWN_TRADE, f"Métier « {line['trade']} » inconnu")
     hour_type = dataset.get("hour_types", line["hour_type"])
     if hour_type is None:
-        raise _Rejected(
+        raise LineRejected(
             RejectionCode.UNKNOWN_HOUR_TYPE, f"Type d'heures « {line['hour_type']} » inconnu"
         )
     hours = parse_decimal(line["hours"])
     if hours <= 0:
-        raise _Rejected(
+        raise LineRejected(
             RejectionCode.INVALID_HOURS,
             f"Heures invalides ({line['hours']}) : elles doivent dépasser zéro",
         )
     day_total = day_hours.get((line["employee"], line["date"]), Decimal(0)) + hours
     if day_total > MAX_DAY_HOURS:
-        raise _Rejected(
+        raise LineRejected(
             RejectionCode.INVALID_HOURS,
             f"Plus de 24 heures le {line['date']} pour l'employé « {line['employee']} » "
             f"({format_decimal(day_total)} h au total)",
@@ -175,7 +179,7 @@ def _price_hours(
     own_trade = dataset.get("trades", employee["trade"]) or {"rates": {}}
     rate_text = trade["rates"].get(competency) or own_trade["rates"].get(competency)
     if rate_text is None:
-        raise _Rejected(
+        raise LineRejected(
             RejectionCode.UNKNOWN_TRADE,
             f"Aucun taux {competency} pour le métier « {line['trade']} »",
         )
@@ -186,14 +190,14 @@ def _price_hours(
 def _price_earning(line: dict[str, Any], dataset: Dataset) -> tuple[str | None, Decimal]:
     earning = dataset.get("earnings", line["earning"])
     if earning is None or earning["kind"] not in line:
-        raise _Rejected(
+        raise LineRejected(
             RejectionCode.UNKNOWN_EARNING, f"Gain additionnel « {line['earning']} » inconnu"
         )
     value = parse_decimal(line[earning["kind"]])
     if earning["kind"] == "amount":
         return None, value
     if earning["kind"] == "hours" and value <= 0:
-        raise _Rejected(
+        raise LineRejected(
             RejectionCode.INVALID_HOURS,
             f"Heures invalides ({line['hours']}) : elles doivent dépasser zéro",
         )

@@ -194,6 +194,7 @@ class Session:
         if not self._authenticated and op not in OPEN_OPS:
             return error_frame(request_id, ErrorCode.UNAUTHENTICATED, "LOGIN first")
         try:
+            self.state.refresh()
             return ok_frame(request_id, handler(request))
         except RequestError as error:
             return error_frame(request_id, error.code, error.message)

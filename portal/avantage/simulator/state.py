@@ -50,9 +50,13 @@ class SimulatorState:
         self.open_batch_ttl = open_batch_ttl
         self.batch_counter = 0
         self.batches: dict[str, Batch] = {}
-        #: Posted lines, listed as ``timesheet_entries``.
-        self.entries = RecordTable(lambda entry: (entry["batch"], entry["line"]))
+        #: Posted lines, listed as ``timesheet_entries``, by their ``entry`` id.
+        self.entries = RecordTable(lambda entry: entry["entry"])
+        #: The last ``entry`` id given: ids are never reused, even after a deletion.
+        self.entry_counter = 0
         self._day_hours: DayHours = {}
+        #: The state file's modification time as this process last wrote or read it.
+        self._file_mtime: float | None = None
         if path is not None and path.exists():
             self._load(path)
 
@@ -102,7 +106,7 @@ class SimulatorState:
         batch.state = "rejected" if atomic and rejected else "committed"
         now = format_timestamp(time.time())
         for entry in accepted:
-            self._post({**entry, "batch": batch.number, "updated_at": now})
+            self.post({**entry, "batch": batch.number, "updated_at": now})
         batch.result = {
             "batch": batch.number,
             "state": batch.state,
@@ -112,11 +116,43 @@ class SimulatorState:
         self.save()
         return batch.data()
 
-    def _post(self, entry: dict[str, Any]) -> None:
+    def post(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Enter ``entry`` in Timesheet management (a new ``entry`` id if it has none)."""
+        if entry.get("entry") is None:
+            self.entry_counter += 1
+            entry = {"entry": self.entry_counter, **entry}
+        else:
+            self.entry_counter = max(self.entry_counter, entry["entry"])
         self.entries.add(entry)
+        self._count_hours(entry, 1)
+        return entry
+
+    def unpost(self, entry_id: int) -> dict[str, Any]:
+        """Take an entry out of Timesheet management (KeyError when there is none)."""
+        entry = self.entries.get(entry_id)
+        if entry is None:
+            raise KeyError(entry_id)
+        self.entries.remove(entry_id)
+        self._count_hours(entry, -1)
+        return entry
+
+    def _count_hours(self, entry: dict[str, Any], sign: int) -> None:
         if entry["kind"] == "hours":
             day = (entry["employee"], entry["date"])
-            self._day_hours[day] = self._day_hours.get(day, Decimal(0)) + Decimal(entry["hours"])
+            hours = Decimal(entry["hours"]) * sign
+            self._day_hours[day] = self._day_hours.get(day, Decimal(0)) + hours
+
+    @property
+    def day_hours(self) -> DayHours:
+        return self._day_hours
+
+    def refresh(self) -> None:
+        """Read the state file again when another process (the office command) changed it."""
+        if self.path is None or not self.path.exists():
+            return
+        if self.path.stat().st_mtime != self._file_mtime:
+            self.batches, self.entries, self._day_hours = {}, RecordTable(self.entries.key_of), {}
+            self._load(self.path)
 
     def _discard_stale_batches(self) -> None:
         oldest = time.time() - self.open_batch_ttl
@@ -142,6 +178,7 @@ class SimulatorState:
                 for batch in self.batches.values()
             ],
             "entries": list(self.entries),
+            "entry_counter": self.entry_counter,
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(
@@ -156,6 +193,7 @@ class SimulatorState:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(handle.name, self.path)
+        self._file_mtime = self.path.stat().st_mtime
 
     def _load(self, path: Path) -> None:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -165,5 +203,8 @@ class SimulatorState:
         for saved in document["batches"]:
             lines = {line["line"]: line for line in saved.pop("lines")}
             self.batches[saved["key"]] = Batch(**saved, lines=lines)
+        # A file of before entry ids: its entries get them in their order.
         for entry in document["entries"]:
-            self._post(entry)
+            self.post(entry)
+        self.entry_counter = max(self.entry_counter, document.get("entry_counter", 0))
+        self._file_mtime = path.stat().st_mtime

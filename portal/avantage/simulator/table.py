@@ -34,7 +34,7 @@ class RecordTable:
     """
 
     def __init__(self, key_of: Callable[[Record], Hashable]) -> None:
-        self._key_of = key_of
+        self.key_of = key_of
         self._positions: list[int] = []
         self._rows: dict[int, tuple[Record, float]] = {}
         self._position_of: dict[Hashable, int] = {}
@@ -55,7 +55,7 @@ class RecordTable:
 
     def add(self, record: Record) -> None:
         """Append a record (or replace the one with the same key, keeping its position)."""
-        key = self._key_of(record)
+        key = self.key_of(record)
         position = self._position_of.get(key)
         if position is None:
             position = self._next_position
