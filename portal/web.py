@@ -6,7 +6,8 @@ import json
 import math
 from datetime import datetime
 
-from flask import Flask, current_app, has_request_context, render_template, request, session
+import sqlalchemy as sa
+from flask import Flask, current_app, g, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_htmx import make_response
 from flask_login import current_user, logout_user
@@ -16,7 +17,7 @@ from portal import formatting, i18n, jobs, session_lifetime
 from portal.errors import NotFoundError, PermissionDeniedError, PortalError
 from portal.extensions import db, htmx, login_manager
 from portal.i18n import gettext as _
-from portal.models import User
+from portal.models import Company, User
 from portal.models.base import utcnow
 
 #: Endpoints reachable without signing in.
@@ -57,10 +58,19 @@ def select_locale() -> str:
 
 
 def select_time_zone() -> str:
-    """Times are shown in the signed-in user's company's time zone (Québec's otherwise)."""
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user.company.time_zone
-    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    """Times are shown in the signed-in user's company's time zone (Québec's otherwise).
+
+    Read by the company's id, once per request: a streamed response (a CSV) formats its
+    times after the request's session is gone, when a lazy load of the user's company fails.
+    """
+    default = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    if not (has_request_context() and current_user and current_user.is_authenticated):
+        return default
+    if "company_time_zone" not in g:
+        g.company_time_zone = db.session.scalar(
+            sa.select(Company.time_zone).where(Company.id == current_user.company_id)
+        )
+    return g.company_time_zone or default
 
 
 @login_manager.user_loader
