@@ -4,7 +4,9 @@ It is RQ's own ``CronScheduler``, with two jobs registered, enqueued every minut
 to run: ``portal.jobs.run_due_schedules`` fires each synchronisation whose schedule is due
 (``portal/services/schedules.py``); ``portal.jobs.run_notifications`` tells the Superadmins
 (and a batch's sender) of failed scheduled runs and rejected batches, in the portal and by
-e-mail (``portal/services/notifications.py``). The schedules themselves live in the
+e-mail (``portal/services/notifications.py``); and every night
+``portal.jobs.run_daily_reconciliation`` compares the batches of the last weeks with what
+Avantage holds (``portal/services/reconciliation.py``). The schedules themselves live in the
 database, so nothing is lost when this process, a worker or Redis restarts.
 
 One scheduler is enough; two (on two machines, say) are safe: each enqueues the job, and each
@@ -25,12 +27,14 @@ from rq.cron import CronScheduler
 
 from portal import create_app
 from portal.extensions import queue
-from portal.jobs import run_due_schedules, run_notifications
+from portal.jobs import run_daily_reconciliation, run_due_schedules, run_notifications
 
 log = logging.getLogger("portal.scheduler")
 
 #: Every minute: a daily schedule at 06:00 starts within the minute.
 EVERY_MINUTE = "* * * * *"
+#: 07:00 UTC, 02:00 or 03:00 in Québec: the daily Rapprochement of the last weeks' batches.
+EVERY_NIGHT = "0 7 * * *"
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 FIRST_WAIT, LONGEST_WAIT = 1.0, 30.0
 
@@ -41,6 +45,7 @@ def cron_scheduler(connection: Redis, queue_name: str) -> CronScheduler:
     # The jobs' results are counts, of no use once logged: they are not kept.
     scheduler.register(run_due_schedules, queue_name, cron=EVERY_MINUTE, result_ttl=0)
     scheduler.register(run_notifications, queue_name, cron=EVERY_MINUTE, result_ttl=0)
+    scheduler.register(run_daily_reconciliation, queue_name, cron=EVERY_NIGHT, result_ttl=0)
     return scheduler
 
 

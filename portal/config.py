@@ -94,6 +94,8 @@ def load_config(instance_path: Path) -> dict:
         # HEARTBEAT_SECONDS) for RUN_STALE_SECONDS has no live worker; the reaper (each
         # worker, every REAPER_SECONDS) moves it to a state the office can act on.
         "RUN_STALE_SECONDS": float(os.environ.get("RUN_STALE_SECONDS", "60")),
+        # The daily reconciliation compares the batches committed in these last weeks.
+        "RECONCILE_WEEKS": int(os.environ.get("RECONCILE_WEEKS", "4")),
         "HEARTBEAT_SECONDS": float(os.environ.get("HEARTBEAT_SECONDS", "5")),
         "REAPER_SECONDS": float(os.environ.get("REAPER_SECONDS", "15")),
         # How long a run keeps retrying an Avantage that refuses, drops or ignores it.

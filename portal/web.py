@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_htmx import make_response
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import DetachedInstanceError
 
 from portal import formatting, i18n, jobs, session_lifetime
 from portal.errors import NotFoundError, PermissionDeniedError, PortalError
@@ -67,7 +68,12 @@ def select_time_zone() -> str:
     if not (has_request_context() and current_user and current_user.is_authenticated):
         return default
     if "company_time_zone" not in g:
-        g.company_time_zone = db.session.scalar(
+        loaded = sa.inspect(current_user).attrs.company.loaded_value
+        try:  # already read (the page header names the company): no second query
+            zone = loaded.time_zone if isinstance(loaded, Company) else None
+        except DetachedInstanceError:
+            zone = None
+        g.company_time_zone = zone or db.session.scalar(
             sa.select(Company.time_zone).where(Company.id == current_user.company_id)
         )
     return g.company_time_zone or default

@@ -10,7 +10,12 @@ from portal.jobs.export_jobs import refresh_export, run_export, start_export
 from portal.jobs.mail_jobs import send_password_email, start_password_email
 from portal.jobs.notify_jobs import run_notifications, send_notification_email
 from portal.jobs.queueing import QueueUnavailableError, export_job_id, pickup, sync_job_id
-from portal.jobs.reaper import reap
+from portal.jobs.reaper import reap, refresh_reconciliation
+from portal.jobs.reconcile_jobs import (
+    run_daily_reconciliation,
+    run_reconciliation,
+    start_reconciliation,
+)
 from portal.jobs.schedule_jobs import run_due_schedules
 from portal.jobs.sync_jobs import cancel_sync, refresh, run_sync, start_sync
 
@@ -23,16 +28,20 @@ __all__ = [
     "refresh",
     "refresh_chain",
     "refresh_export",
+    "refresh_reconciliation",
     "run_chained_sync",
+    "run_daily_reconciliation",
     "run_due_schedules",
     "run_export",
     "run_notifications",
+    "run_reconciliation",
     "run_sync",
     "send_notification_email",
     "send_password_email",
     "start_chain",
     "start_export",
     "start_password_email",
+    "start_reconciliation",
     "start_sync",
     "sync_job_id",
 ]

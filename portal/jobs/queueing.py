@@ -117,6 +117,10 @@ def current_owner() -> str:
     return leases.new_owner(job.id if job else None)
 
 
+def reconcile_job_id(item) -> str:
+    return f"reconcile-{item.id}"
+
+
 def sync_job_id(run) -> str:
     return f"sync-run-{run.id}"
 

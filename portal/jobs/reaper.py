@@ -18,10 +18,17 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
-from portal.jobs.queueing import export_job_id, job_lost, sync_job_id
-from portal.models import BatchStatus, ExportBatch, RunStatus, SyncRun
+from portal.jobs.queueing import export_job_id, job_lost, reconcile_job_id, sync_job_id
+from portal.models import (
+    BatchStatus,
+    ExportBatch,
+    Reconciliation,
+    ReconciliationStatus,
+    RunStatus,
+    SyncRun,
+)
 from portal.models.base import utcnow
-from portal.services import export_recovery, runs
+from portal.services import export_recovery, leases, reconciliation, runs
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +71,39 @@ def reap(now: datetime | None = None) -> int:
     for batch in queued_batches:
         if _maybe_lost(batch.due_at, now) and job_lost(export_job_id(batch), now):
             moved += export_recovery.abandon_lost(batch)
+    moved += _reap_reconciliations(now)
     db.session.commit()
     if moved:
         log.info("reaper: %d run(s) or batch(es) had no live job", moved)
     return moved
+
+
+def _reap_reconciliations(now: datetime) -> int:
+    """Reconciliations whose job died (lease expired) or that the queue lost: failed, to run
+    again (they wrote nothing until their end)."""
+    moved = 0
+    unfinished = db.session.scalars(
+        sa.select(Reconciliation).where(Reconciliation.active.is_(True))
+    ).all()
+    for item in unfinished:
+        moved += refresh_reconciliation(item, now)
+    return moved
+
+
+def refresh_reconciliation(item: Reconciliation, now: datetime | None = None) -> int:
+    """Fail ``item`` when no live job holds it: its lease expired while running, or the
+    queue lost its job (it wrote nothing before its end); 1 when it did."""
+    if not item.active:
+        return 0
+    now = now or utcnow()
+    if item.status == ReconciliationStatus.RUNNING:
+        lost = leases.has_expired(item, now)
+    else:
+        lost = _maybe_lost(item.due_at, now) and job_lost(reconcile_job_id(item), now)
+    if not lost:
+        return 0
+    reconciliation.fail(item, reconciliation.LOST)
+    return 1
 
 
 class Reaper:

@@ -16,6 +16,12 @@ from portal.models.export import BatchStatus, ExportBatch, ExportLine
 from portal.models.integration import AccessPoint, Integration, PartnerType
 from portal.models.notification import Notification
 from portal.models.purchasing import Supplier
+from portal.models.reconciliation import (
+    DifferenceKind,
+    Reconciliation,
+    ReconciliationDifference,
+    ReconciliationStatus,
+)
 from portal.models.schedule import ScheduleMode, SyncSchedule
 from portal.models.sync import (
     LinkMethod,
@@ -36,6 +42,7 @@ __all__ = [
     "AuditEvent",
     "BatchStatus",
     "Company",
+    "DifferenceKind",
     "ExpenseKind",
     "ExpenseLine",
     "ExpenseType",
@@ -52,6 +59,9 @@ __all__ = [
     "Project",
     "ProjectStatus",
     "PurchaseOrderStatus",
+    "Reconciliation",
+    "ReconciliationDifference",
+    "ReconciliationStatus",
     "RecordLink",
     "RemoteRecord",
     "RunStatus",

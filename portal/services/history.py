@@ -17,6 +17,8 @@ from portal.models import (
     BatchStatus,
     ExportBatch,
     Project,
+    Reconciliation,
+    ReconciliationStatus,
     RunStatus,
     SyncRun,
     SyncSection,
@@ -83,6 +85,8 @@ class HistoryRow:
     kind: str
     run: SyncRun | None = None
     batch: ExportBatch | None = None
+    #: The batch's newest finished Rapprochement, if any.
+    reconciliation: Reconciliation | None = None
 
     @property
     def at(self) -> datetime:
@@ -234,17 +238,38 @@ def history_page(
         if batch_ids
         else {}
     )
+    reconciled = _reconciliations(batch_ids)
     return HistoryPage(
         [
             HistoryRow(kind, run=runs.get(row_id))
             if kind == SYNC
-            else HistoryRow(kind, batch=batches.get(row_id))
+            else HistoryRow(kind, batch=batches.get(row_id), reconciliation=reconciled.get(row_id))
             for kind, row_id in shown
         ],
         total,
         page,
         filters=filters,
     )
+
+
+def _reconciliations(batch_ids: list[int]) -> dict[int, Reconciliation]:
+    """Batch id → its newest finished reconciliation (one query for the page)."""
+    if not batch_ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(Reconciliation.id))
+        .where(
+            Reconciliation.batch_id.in_(batch_ids),
+            Reconciliation.status == ReconciliationStatus.DONE,
+        )
+        .group_by(Reconciliation.batch_id)
+    )
+    return {
+        item.batch_id: item
+        for item in db.session.scalars(
+            sa.select(Reconciliation).where(Reconciliation.id.in_(newest))
+        )
+    }
 
 
 def starters(company_id: int) -> list[User]:

@@ -12,6 +12,7 @@ from portal.blueprints.timesheets import (  # noqa: E402,F401
     export_downloads,
     lines,
     pickers,
+    reconciliation,
     sheets,
     status,
 )
