@@ -140,14 +140,16 @@ def test_pages_are_cut_in_the_database_and_cost_the_same(client, history):
     with counted() as small:
         client.get("/historique/")
     start = LATE_EVENING - timedelta(days=30)
-    for n in range(120):
+    for n in range(2_000):
         history.run(start + timedelta(minutes=n))
     db.session.commit()
 
     with counted() as large:
         page = html.unescape(client.get("/historique/").text)
-    assert "Page 1 sur 3" in page and "126 résultats" in page
+    assert "Page 1 sur 41" in page and "2\xa0006 résultats" in page
     assert len(large) == len(small)
-    last_page = client.get("/historique/?page=3").text
-    assert last_page.count('data-history="') == 26
-    assert client.get("/historique/?page=99").text.count('data-history="') == 26  # the last
+    with counted() as filtered:
+        narrow = client.get("/historique/?section=trades&etat=succeeded&page=41").text
+    assert narrow.count('data-history="') == 1  # 2,000 new and one of the six: 40 pages and 1
+    assert len(filtered) <= len(large)
+    assert client.get("/historique/?page=999").text.count('data-history="') == 6  # the last

@@ -73,7 +73,12 @@ def compare(
 ) -> Comparison:
     """The batch's lines against the entries of its batch number (``held``), plus the
     entries no batch of the portal sent (``added``). Pure: no database, no network."""
-    by_line = {entry.get("line"): entry for entry in held if isinstance(entry, dict)}
+    held = [entry for entry in held if isinstance(entry, dict)]
+    by_line = {entry.get("line"): entry for entry in held}
+    # Entries posted by one commit share its time; one changed in Avantage since has a later
+    # ``updated_at`` (the SDK's rule), which tells a change of amount alone.
+    stamps = [entry["updated_at"] for entry in held if isinstance(entry.get("updated_at"), str)]
+    posted_at = min(stamps) if stamps else None
     result = Comparison()
     for line in sent:
         payload = line.payload
@@ -97,7 +102,8 @@ def compare(
             continue
         fields = [name for name in COMPARED.get(payload.get("kind"), ()) if name in payload]
         changed = [name for name in fields if not _same(payload.get(name), entry.get(name))]
-        if not changed:
+        touched = posted_at is not None and str(entry.get("updated_at") or "") > posted_at
+        if not changed and not touched:
             result.identical += 1
             continue
         result.differences.append(

@@ -165,3 +165,19 @@ def test_the_history_counts_the_differences_of_each_batch(client, world, sent):
     _reconcile(client, batch)
     page = html.unescape(client.get("/historique/").text)
     assert 'data-reconciled="1"' in page and "Rapprochement : 1 écart avec Avantage" in page
+
+
+def test_an_entry_whose_amount_alone_changed_in_avantage_is_modified(client, world, sent):
+    """Avantage re-rated an entry: same hours, type and activity, another amount and a new
+    updated_at (what the SDK promises of an entry changed after it was posted)."""
+    batch, _sheets = sent
+    state = world.simulator.server.state
+    entry = entries(world.simulator)[2]
+    state.unpost(entry["entry"])
+    state.post({**entry, "amount": "999.99", "updated_at": "2099-01-01T00:00:00Z"})
+
+    done = _reconcile(client, batch)
+
+    assert (done.identical, done.modified) == (5, 1)
+    page = html.unescape(client.get(f"{BASE}/{batch.id}/rapprochement", headers=HTMX).text)
+    assert "amount : 999.99" in page
