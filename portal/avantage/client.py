@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from portal.avantage.batch_operations import BatchOperations
 from portal.avantage.bounds import (
     DEFAULT_MAX_FRAME_BYTES,
     DEFAULT_MAX_PAGES,
@@ -21,14 +22,12 @@ from portal.avantage.bounds import (
 )
 from portal.avantage.errors import (
     AvantageError,
-    LineTooLargeError,
     ServerError,
     Step,
 )
 from portal.avantage.listing import ListingGuard, paginate
-from portal.avantage.protocol import FrameTooLargeError, Greeting, chunk_lines
+from portal.avantage.protocol import Greeting
 from portal.avantage.responses import (
-    BatchResult,
     Page,
     PingResult,
     peek_next_cursor,
@@ -40,7 +39,7 @@ from portal.avantage.transport import AddressPolicy, Connection, open_connection
 T = TypeVar("T")
 
 
-class AvantageClient:
+class AvantageClient(BatchOperations):
     """Talks AVTCP/1 to one MainTCP server; use as a context manager (login on enter).
 
     ``max_frame_bytes`` caps a response's JSON; ``max_pages`` caps the pages of one listing.
@@ -284,36 +283,6 @@ class AvantageClient:
         pages = self.list_pages(entity, project=project, since=since, batch=batch, limit=limit)
         for page in pages:
             yield from page.items
-
-    # --- batches -----------------------------------------------------------------------
-
-    def begin_batch(self, batch_key: str) -> BatchResult:
-        """BEGIN_BATCH (idempotent): the batch number and state."""
-        return BatchResult.from_data(self._call("BEGIN_BATCH", {"batch_key": batch_key}))
-
-    def add_lines(self, batch_key: str, lines: Iterable[dict[str, Any]]) -> int:
-        """ADD_LINES in as few frames as fit the server's buffer; the distinct lines received."""
-        self.login()
-        assert self.greeting is not None
-        buffer = self.greeting.buffer
-        try:
-            chunks = list(chunk_lines(batch_key, list(lines), buffer))
-        except FrameTooLargeError as error:
-            raise LineTooLargeError(error.line, buffer, str(error)) from None
-        received = 0
-        for chunk in chunks:
-            data = self._call("ADD_LINES", {"batch_key": batch_key, "lines": chunk})
-            received = int(data.get("received", 0))
-        return received
-
-    def commit_batch(self, batch_key: str, atomic: bool = True) -> BatchResult:
-        """COMMIT_BATCH; a batch already committed returns its original result, duplicate=True."""
-        data = self._call("COMMIT_BATCH", {"batch_key": batch_key, "atomic": atomic})
-        return BatchResult.from_data(data)
-
-    def get_batch(self, batch_key: str) -> BatchResult:
-        """GET_BATCH: state and result of a batch (ServerError NOT_FOUND if never begun)."""
-        return BatchResult.from_data(self._call("GET_BATCH", {"batch_key": batch_key}))
 
 
 @dataclass(frozen=True)
