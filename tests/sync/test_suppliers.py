@@ -154,5 +154,27 @@ def test_a_record_without_a_usable_code_is_left_out_with_a_warning(avantage, sup
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert (run.created, run.warnings) == (12, 1)
     assert "F" * 121 not in _suppliers(superadmin.company_id)
-    note = db.session.scalar(db.select(SyncRunNote).where(SyncRunNote.run_id == run.id))
+    note = db.session.scalar(
+        db.select(SyncRunNote).where(SyncRunNote.run_id == run.id, SyncRunNote.action == "warning")
+    )
     assert "dépasse 120 caractères" in note.label
+
+
+def test_a_run_s_details_list_each_record_it_created_or_linked(
+    avantage, client, superadmin, sync_now
+):
+    _simulator, integration = avantage
+    db.session.add(Supplier(company_id=superadmin.company_id, code="F1002", name="Déjà là"))
+    db.session.commit()
+
+    run = sync_now(integration, SUPPLIERS)
+
+    actions = dict(
+        db.session.execute(
+            db.select(SyncRunNote.key, SyncRunNote.action).where(SyncRunNote.run_id == run.id)
+        ).all()
+    )
+    assert actions["F1002"] == "linked" and actions["F1001"] == "created"
+    assert list(actions.values()).count("created") == 11
+    details = html.unescape(client.get(f"/synchro/executions/{run.id}/details").text)
+    assert "créé" in details and "lié" in details and "F1001" in details

@@ -201,7 +201,7 @@ def _count(ctx: SyncContext, key: str, decision: Decision) -> None:
     if decision.warning:
         run.warnings += 1
         run_notes.add_note(run, ctx.new_notes, "warning", key, decision.warning)
-    elif run.preview and decision.outcome in ("created", "linked", "updated"):
+    elif decision.outcome in ("created", "linked", "updated"):
         run_notes.add_note(run, ctx.new_notes, decision.outcome, key, decision.label)
 
 
