@@ -17,17 +17,22 @@ from portal.services import mail, password_reset
 log = logging.getLogger(__name__)
 
 
+def enqueue_mail(function: str, row_id: int, description: str) -> None:
+    """Queue an e-mail job (ids only); an SMTP failure is retried 10 s, 1 min, 5 min later."""
+    queue.queue.enqueue(
+        function,
+        row_id,
+        retry=Retry(max=3, interval=[10, 60, 300]),
+        job_timeout=120,
+        result_ttl=0,
+        description=description,
+    )
+
+
 def start_password_email(user_id: int) -> None:
     """Queue the e-mail of a reset link; the job makes the token, so none sits in Redis."""
     try:
-        queue.queue.enqueue(
-            "portal.jobs.send_password_email",
-            user_id,
-            retry=Retry(max=3, interval=[10, 60, 300]),
-            job_timeout=120,
-            result_ttl=0,
-            description=f"password e-mail user {user_id}",
-        )
+        enqueue_mail("portal.jobs.send_password_email", user_id, f"password e-mail user {user_id}")
     except RedisError:
         log.exception("cannot enqueue the password e-mail of user %s", user_id)
         raise QueueUnavailableError(

@@ -7,9 +7,9 @@ import logging
 
 import sqlalchemy as sa
 from redis.exceptions import RedisError
-from rq import Retry
 
-from portal.extensions import db, queue
+from portal.extensions import db
+from portal.jobs.mail_jobs import enqueue_mail
 from portal.jobs.queueing import job_app
 from portal.models import Notification, User
 from portal.models.base import utcnow
@@ -25,13 +25,10 @@ def run_notifications() -> int:
         made = notifications.sweep(utcnow())
         for notification_id in notifications.to_email(made, bool(app.config["MAIL_SERVER"])):
             try:
-                queue.queue.enqueue(
+                enqueue_mail(
                     "portal.jobs.notify_jobs.send_notification_email",
                     notification_id,
-                    retry=Retry(max=3, interval=[10, 60, 300]),
-                    job_timeout=120,
-                    result_ttl=0,
-                    description=f"notification e-mail {notification_id}",
+                    f"notification e-mail {notification_id}",
                 )
             except RedisError:
                 log.exception("cannot enqueue the e-mail of notification %s", notification_id)

@@ -4,9 +4,8 @@ daily job (from scheduler.py) that reconciles the batches of the last weeks."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import sqlalchemy as sa
 from flask import current_app
 from redis.exceptions import RedisError
 
@@ -22,7 +21,7 @@ from portal.jobs.queueing import (
     reconcile_job_id,
     stale_seconds,
 )
-from portal.models import BatchStatus, ExportBatch, Reconciliation, User
+from portal.models import ExportBatch, Reconciliation, User
 from portal.models.base import utcnow
 from portal.services import reconciliation, runs
 from portal.services.leases import Lease, LeaseLostError
@@ -35,8 +34,6 @@ NO_ACCESS_POINT = {
     "message_fr": "L'intégration n'a pas de point d'accès par défaut : rien n'a pu être lu.",
     "message_en": "The integration has no default access point: nothing could be read.",
 }
-#: A batch reconciled more recently than this is not reconciled again by the daily job.
-RECENT = timedelta(hours=20)
 
 
 def start_reconciliation(batch: ExportBatch, actor: User | None) -> Reconciliation:
@@ -83,19 +80,10 @@ def run_reconciliation(reconciliation_id: int) -> None:
 
 
 def run_daily_reconciliation(now: datetime | None = None) -> int:
-    """RQ job (daily, from scheduler.py): reconcile each batch committed in the last
-    RECONCILE_WEEKS weeks that was not reconciled in the last 20 hours; how many it queued."""
+    """RQ job (daily, from scheduler.py): reconcile each recent batch not reconciled today;
+    how many it queued."""
     with job_app().app_context():
-        now = now or utcnow()
-        weeks = current_app.config.get("RECONCILE_WEEKS", 4)
-        recent = sa.select(Reconciliation.batch_id).where(Reconciliation.created_at > now - RECENT)
-        batches = db.session.scalars(
-            sa.select(ExportBatch).where(
-                ExportBatch.status == BatchStatus.COMMITTED,
-                ExportBatch.finished_at > now - timedelta(weeks=weeks),
-                ExportBatch.id.not_in(recent),
-            )
-        ).all()
+        batches = reconciliation.due_batches(now or utcnow(), current_app.config["RECONCILE_WEEKS"])
         for batch in batches:
             start_reconciliation(batch, None)
         return len(batches)

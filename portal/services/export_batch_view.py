@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from portal.models import ExportBatch, ExportLine, Timesheet, db
 from portal.services.export_messages import rejection_sentence
 from portal.services.export_review import Labels, ReadableLine, Totals
+from portal.services.paging import PageNumbers
 
 #: Lines read per query.
 CHUNK = 1000
@@ -108,33 +109,13 @@ def review(batch: ExportBatch, labels: Labels | None = None) -> BatchReview:
 
 
 @dataclass
-class SheetPage:
+class SheetPage(PageNumbers):
     """One page of a batch's sheets, each with its lines (the partial's pagination shape)."""
 
     page: int
     per_page: int
     total: int
     items: list[tuple[Timesheet, list[ReadableLine]]]
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def sheet_page(batch: ExportBatch, summary: BatchReview, page: int, labels: Labels) -> SheetPage:

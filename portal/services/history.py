@@ -25,6 +25,7 @@ from portal.models import (
     User,
     db,
 )
+from portal.services.paging import PageNumbers
 from portal.services.text import normalise_code
 
 #: Rows per page of the history.
@@ -94,32 +95,12 @@ class HistoryRow:
 
 
 @dataclass
-class HistoryPage:
+class HistoryPage(PageNumbers):
     rows: list[HistoryRow]
     total: int
     page: int
     per_page: int = PER_PAGE
     filters: HistoryFilters = field(default_factory=HistoryFilters)
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def within_days(
@@ -136,16 +117,15 @@ def within_days(
     return conditions
 
 
-def _between(column: sa.ColumnElement, filters: HistoryFilters, zone: ZoneInfo) -> list:
-    return within_days(column, filters.since, filters.until, zone)
-
-
 def _runs(company_id: int, filters: HistoryFilters, zone: ZoneInfo) -> sa.Select | None:
     if filters.kind == EXPORT or (filters.status and filters.status not in set(RunStatus)):
         return None
     query = sa.select(
         sa.literal(SYNC).label("kind"), SyncRun.id.label("id"), SyncRun.created_at.label("at")
-    ).where(SyncRun.company_id == company_id, *_between(SyncRun.created_at, filters, zone))
+    ).where(
+        SyncRun.company_id == company_id,
+        *within_days(SyncRun.created_at, filters.since, filters.until, zone),
+    )
     if filters.section is not None:
         query = query.where(SyncRun.section == filters.section)
     if filters.status:
@@ -172,7 +152,10 @@ def _batches(company_id: int, filters: HistoryFilters, zone: ZoneInfo) -> sa.Sel
         sa.literal(EXPORT).label("kind"),
         ExportBatch.id.label("id"),
         ExportBatch.created_at.label("at"),
-    ).where(ExportBatch.company_id == company_id, *_between(ExportBatch.created_at, filters, zone))
+    ).where(
+        ExportBatch.company_id == company_id,
+        *within_days(ExportBatch.created_at, filters.since, filters.until, zone),
+    )
     if filters.status:
         query = query.where(ExportBatch.status == filters.status)
     if filters.who:

@@ -27,7 +27,7 @@ from portal.models import (
     User,
     db,
 )
-from portal.services.schedules import FAILURES_TO_PAUSE, failures_in_row
+from portal.services.schedules import FAILURES_TO_PAUSE, is_paused
 
 SCHEDULE_FAILED, SCHEDULE_PAUSED, BATCH_REJECTED = (
     "schedule_failed",
@@ -139,7 +139,7 @@ def sweep(now: datetime) -> list[Notification]:
         if not _claim(SyncRun, run.id, now):
             continue
         schedule = db.session.get(SyncSchedule, run.schedule_id)
-        paused = schedule is not None and failures_in_row(schedule) >= FAILURES_TO_PAUSE
+        paused = schedule is not None and is_paused(schedule)
         kind = SCHEDULE_PAUSED if paused else SCHEDULE_FAILED
         link = f"/synchro/executions/{run.id}/details"
         made += _add(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -158,6 +159,25 @@ def start(batch: ExportBatch, actor: User | None) -> tuple[Reconciliation, bool]
     audit.record(batch.company_id, actor, "export.reconcile", batch, f"Lot {batch.id}")
     db.session.commit()
     return made, True
+
+
+#: A batch reconciled more recently than this is not reconciled again by the daily job.
+RECENT = timedelta(hours=20)
+
+
+def due_batches(now: datetime, weeks: int) -> list[ExportBatch]:
+    """The batches the nightly Rapprochement takes: committed in the last ``weeks`` weeks,
+    and not reconciled in the last 20 hours."""
+    recent = sa.select(Reconciliation.batch_id).where(Reconciliation.created_at > now - RECENT)
+    return list(
+        db.session.scalars(
+            sa.select(ExportBatch).where(
+                ExportBatch.status == BatchStatus.COMMITTED,
+                ExportBatch.finished_at > now - timedelta(weeks=weeks),
+                ExportBatch.id.not_in(recent),
+            )
+        )
+    )
 
 
 def active_for(batch: ExportBatch) -> Reconciliation | None:

@@ -21,7 +21,7 @@ from portal.models import (
     db,
 )
 from portal.services import audit
-from portal.services.schedules import FAILED, FAILURES_TO_PAUSE, failures_in_row, schedule_for
+from portal.services.schedules import FAILED, failures_in_row, is_paused, pauses, schedule_for
 
 
 @dataclass
@@ -37,7 +37,7 @@ class ScheduleCard:
 
     @property
     def paused(self) -> bool:
-        return self.mode != ScheduleMode.MANUAL and self.failures >= FAILURES_TO_PAUSE
+        return pauses(self.mode, self.failures)
 
 
 def schedule_card(
@@ -53,7 +53,7 @@ def schedule_card(
         .limit(1)
     )
     failures = failures_in_row(schedule)
-    paused = schedule.mode != ScheduleMode.MANUAL and failures >= FAILURES_TO_PAUSE
+    paused = pauses(schedule.mode, failures)
     return ScheduleCard(
         schedule.mode,
         schedule.daily_at,
@@ -104,7 +104,7 @@ def unacknowledged_failures(
     if integration_id is not None:
         query = query.where(SyncSchedule.integration_id == integration_id)
     return [
-        ScheduleFailure(schedule, run, failures_in_row(schedule) >= FAILURES_TO_PAUSE)
+        ScheduleFailure(schedule, run, is_paused(schedule))
         for schedule, run in db.session.execute(query)
     ]
 

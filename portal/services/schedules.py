@@ -239,5 +239,10 @@ def failures_in_row(schedule: SyncSchedule) -> int:
     return count
 
 
+def pauses(mode: ScheduleMode, failures: int) -> bool:
+    """Whether ``failures`` failed runs in a row pause a schedule of ``mode``."""
+    return mode != ScheduleMode.MANUAL and failures >= FAILURES_TO_PAUSE
+
+
 def is_paused(schedule: SyncSchedule) -> bool:
-    return schedule.mode != ScheduleMode.MANUAL and failures_in_row(schedule) >= FAILURES_TO_PAUSE
+    return pauses(schedule.mode, failures_in_row(schedule))

@@ -181,3 +181,20 @@ def test_an_entry_whose_amount_alone_changed_in_avantage_is_modified(client, wor
     assert (done.identical, done.modified) == (5, 1)
     page = html.unescape(client.get(f"{BASE}/{batch.id}/rapprochement", headers=HTMX).text)
     assert "amount : 999.99" in page
+
+
+def test_a_running_reconciliation_whose_worker_died_fails_by_itself(client, world, sent):
+    """Running under a lease nobody renews any more (the worker was killed mid-listing)."""
+    batch, _sheets = sent
+    client.post(f"{BASE}/{batch.id}/rapprocher", headers=HTMX)
+    item = db.session.scalar(db.select(Reconciliation))
+    item.status = ReconciliationStatus.RUNNING
+    item.lease_owner = "dead-worker"
+    item.lease_expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+
+    assert jobs.reap() >= 1
+    db.session.expire_all()
+    item = db.session.get(Reconciliation, item.id)
+    assert (item.status, item.active) == (ReconciliationStatus.FAILED, False)
+    assert item.error["type"] == "lost"
