@@ -436,6 +436,7 @@ CASES = [
          {"external_id": "AVANTAGE-2", "partner_type": "avantage"}),
     get("settings.integration_detail", "superadmin", INTEGRATION),
     get("settings.setup_guide", "superadmin", INTEGRATION + "/guide"),
+    get("settings.setup_checklist_region", "superadmin", INTEGRATION + "/mise-en-route"),
     get("settings.access_point_new", "superadmin", INTEGRATION + "/points/nouveau"),
     get("settings.access_point_edit", "superadmin", POINT + "/modifier"),
     post("settings.access_point_save", "superadmin", INTEGRATION + "/points",

@@ -20,6 +20,7 @@ def index():
 from portal.blueprints.settings import (  # noqa: E402,F401
     catalog,
     integrations,
+    setup_checklist,
     suppliers,
     time_zone,
     users,

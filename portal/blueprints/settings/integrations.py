@@ -14,6 +14,7 @@ from portal.blueprints.access import superadmin_required
 from portal.blueprints.forms import apply_errors
 from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
 from portal.blueprints.settings import bp
+from portal.blueprints.settings.setup_checklist import checklist_of
 from portal.errors import ValidationError
 from portal.extensions import db, htmx
 from portal.i18n import gettext as _
@@ -115,6 +116,7 @@ def integration_create():
 @superadmin_required
 def integration_detail(integration_id: int):
     integration = _integration(integration_id)
+    region_only = htmx and htmx.target == "access-points"
     return page_or_fragment(
         "settings/integration.html",
         "settings/_access_points.html",
@@ -124,6 +126,7 @@ def integration_detail(integration_id: int):
         editing=None,
         tested=None,
         sync_sections=_sync_sections(),
+        checklist=None if region_only else checklist_of(integration),
     )
 
 
