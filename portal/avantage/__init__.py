@@ -3,6 +3,7 @@
 Self-contained: imports nothing from the rest of ``portal``.
 """
 
+from portal.avantage.batch_errors import LineTooLargeError, ReversalNotSupportedError
 from portal.avantage.bounds import (
     DEFAULT_MAX_FRAME_BYTES,
     DEFAULT_MAX_PAGES,
@@ -20,7 +21,6 @@ from portal.avantage.errors import (
     ConnectionLostError,
     EncryptionKeyRequiredError,
     HostNotFoundError,
-    LineTooLargeError,
     NoAnswerError,
     NotAvantageServerError,
     PortClosedError,
@@ -61,6 +61,7 @@ __all__ = [
     "ProtocolError",
     "RequestTimeoutError",
     "ResponseTooLargeError",
+    "ReversalNotSupportedError",
     "ServerBusyError",
     "ServerError",
     "Step",

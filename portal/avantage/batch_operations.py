@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from portal.avantage.errors import LineTooLargeError
+from portal.avantage.batch_errors import LineTooLargeError, ReversalNotSupportedError
 from portal.avantage.protocol import FrameTooLargeError, Greeting, chunk_lines
 from portal.avantage.responses import BatchResult
 
@@ -22,12 +22,16 @@ class BatchOperations:
         return BatchResult.from_data(self._call("BEGIN_BATCH", {"batch_key": batch_key}))
 
     def add_lines(self, batch_key: str, lines: Iterable[dict[str, Any]]) -> int:
-        """ADD_LINES in as few frames as fit the server's buffer; the distinct lines received."""
+        """ADD_LINES in as few frames as fit the server's buffer; the distinct lines received.
+        Reversal lines only go to a server that announces them (ReversalNotSupportedError)."""
         self.login()
         assert self.greeting is not None
+        lines = list(lines)
+        if not self.supports_reversal and any(line.get("kind") == "reversal" for line in lines):
+            raise ReversalNotSupportedError("the greeting announces no features=reversal")
         buffer = self.greeting.buffer
         try:
-            chunks = list(chunk_lines(batch_key, list(lines), buffer))
+            chunks = list(chunk_lines(batch_key, lines, buffer))
         except FrameTooLargeError as error:
             raise LineTooLargeError(error.line, buffer, str(error)) from None
         received = 0
@@ -35,6 +39,11 @@ class BatchOperations:
             data = self._call("ADD_LINES", {"batch_key": batch_key, "lines": chunk})
             received = int(data.get("received", 0))
         return received
+
+    @property
+    def supports_reversal(self) -> bool:
+        """Whether the server announced reversal lines (connect first: ``login``)."""
+        return self.greeting is not None and "reversal" in self.greeting.features
 
     def commit_batch(self, batch_key: str, atomic: bool = True) -> BatchResult:
         """COMMIT_BATCH; a batch already committed returns its original result, duplicate=True."""

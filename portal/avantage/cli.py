@@ -232,6 +232,12 @@ def _readable(value: object) -> str:
 @click.option("--slow-start", type=float, default=0.0, help="Seconds before the greeting.")
 @click.option("--idle-timeout", type=float, default=60.0, show_default=True)
 @click.option(
+    "--reversal/--no-reversal",
+    default=True,
+    show_default=True,
+    help="Announce and accept reversal lines (features=reversal); off plays an older server.",
+)
+@click.option(
     "--state",
     "state_file",
     type=click.Path(path_type=Path),

@@ -286,17 +286,3 @@ class ServerError(AvantageError):
         )
         self.code = code
         self.server_message = server_message
-
-
-class LineTooLargeError(AvantageError):
-    """One timesheet line does not fit in a frame of the server's ``buffer``."""
-
-    text_fr = "La ligne {line} est trop longue pour la mémoire tampon de MainTCP ({buffer} octets)."
-    text_en = "Line {line} is too long for MainTCP's buffer ({buffer} bytes)."
-    how_fr = (
-        "Raccourcissez la description de cette ligne, ou augmentez la mémoire tampon de MainTCP."
-    )
-    how_en = "Shorten this line's description, or raise MainTCP's buffer size."
-
-    def __init__(self, line: object, buffer: int, detail: str = "") -> None:
-        super().__init__(detail, line=line, buffer=buffer)

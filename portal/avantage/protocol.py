@@ -55,6 +55,10 @@ class RejectionCode(StrEnum):
     UNKNOWN_HOUR_TYPE = "UNKNOWN_HOUR_TYPE"
     UNKNOWN_EARNING = "UNKNOWN_EARNING"
     INVALID_HOURS = "INVALID_HOURS"
+    #: A reversal line's batch or line does not exist, or its entry was deleted in Avantage.
+    UNKNOWN_ENTRY = "UNKNOWN_ENTRY"
+    #: A reversal line's entry is already reversed (by a committed batch, or earlier here).
+    ALREADY_REVERSED = "ALREADY_REVERSED"
 
 
 class CodecError(ValueError):
@@ -90,6 +94,11 @@ class Greeting:
     crypto: bool
     salt: bytes = b""
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def features(self) -> frozenset[str]:
+        """The optional capabilities the server announces (``features=reversal,…``)."""
+        return frozenset(name for name in self.extra.get("features", "").split(",") if name)
 
     def to_line(self) -> str:
         """The greeting line, without its line ending."""

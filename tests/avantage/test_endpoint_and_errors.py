@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from portal.avantage import bounds, errors
+from portal.avantage import batch_errors, bounds, errors
 from portal.avantage.endpoint import (
     EmptyEndpointError,
     EndpointError,
@@ -112,7 +112,8 @@ def _examples() -> list[errors.AvantageError]:
         errors.ConnectionLostError("reset"),
         errors.RequestTimeoutError(2.5),
         errors.ServerError("INVALID", "limit: must be an integer from 1 to 1000"),
-        errors.LineTooLargeError(7, 1024),
+        batch_errors.LineTooLargeError(7, 1024),
+        batch_errors.ReversalNotSupportedError(),
         bounds.ResponseTooLargeError(8 * 1024 * 1024),
         *(
             bounds.ListingOverrunError(

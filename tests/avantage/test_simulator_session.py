@@ -27,7 +27,7 @@ def test_telnet_sees_the_greeting_line(simulator: RunningSimulator) -> None:
         assert GREETING_RE.match(line.rstrip("\n"))
         assert re.fullmatch(
             r"AVANTAGE MainTCP 7\.40 ready\. AVTCP/1 buffer=65536 crypto=on "
-            r"salt=[A-Za-z0-9+/]{22}==\n",
+            r"salt=[A-Za-z0-9+/]{22}== features=reversal\n",
             line,
         )
     assert lines[0] != lines[1], "a fresh salt for every connection"

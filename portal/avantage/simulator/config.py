@@ -37,6 +37,8 @@ class SimulatorConfig:
     version: str = "7.40"
     company_code: str = "CONST-BEL"
     company_name: str = "Construction Bélanger inc."
+    #: Announce and accept reversal lines (``features=reversal``); off plays an older server.
+    reversal: bool = True
     # Fault injection.
     #: Milliseconds added before every response.
     latency_ms: int = 0

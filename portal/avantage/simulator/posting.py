@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,6 +15,12 @@ from portal.avantage.protocol import (
 )
 from portal.avantage.simulator.dataset import Dataset
 from portal.avantage.simulator.request import invalid
+from portal.avantage.simulator.reversal import (
+    FindOriginal,
+    LineRejected,
+    check_reversal_shape,
+    reversal_entry,
+)
 
 HOURS_LINE_FIELDS = frozenset(
     {"line", "kind", "employee", "date", "project", "activity", "trade", "hour_type", "hours"}
@@ -31,8 +36,9 @@ MAX_DAY_HOURS = Decimal(24)
 DayHours = dict[tuple[str, str], Decimal]
 
 
-def check_line_shape(index: int, line: object, dataset: Dataset) -> int:
-    """Raise INVALID naming the line and field unless ``line`` is well formed; return its number."""
+def check_line_shape(index: int, line: object, dataset: Dataset, *, reversal: bool) -> int:
+    """Raise INVALID naming the line and field unless ``line`` is well formed; return its number.
+    Reversal lines are allowed only when the server announces the feature (``reversal``)."""
     if not isinstance(line, dict):
         raise invalid(f"lines[{index}]", "must be an object")
     number = line.get("line")
@@ -44,8 +50,12 @@ def check_line_shape(index: int, line: object, dataset: Dataset) -> int:
         expected = HOURS_LINE_FIELDS
     elif kind == "earning":
         expected = EARNING_LINE_FIELDS | {_earning_value_field(where, line, dataset)}
+    elif kind == "reversal" and reversal:
+        check_reversal_shape(where, line)
+        return number
     else:
-        raise invalid(f"{where}, kind", 'must be "hours" or "earning"')
+        kinds = '"hours", "earning" or "reversal"' if reversal else '"hours" or "earning"'
+        raise invalid(f"{where}, kind", f"must be {kinds}")
     extra, missing = sorted(line.keys() - expected), sorted(expected - line.keys())
     if extra:
         raise invalid(f"{where}, {extra[0]}", f"field not allowed in a {kind} line")
@@ -89,39 +99,47 @@ def _is_date(value: object) -> bool:
     return True
 
 
-class LineRejected(Exception):
-    """A line Avantage refuses at commit, with its rejection code."""
-
-    def __init__(self, code: RejectionCode, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
 def evaluate_lines(
-    lines: Iterable[dict[str, Any]], dataset: Dataset, posted_hours: DayHours
+    lines: list[dict[str, Any]], dataset: Dataset, posted_hours: DayHours, find: FindOriginal
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Price each line in order: (entries that would post, rejections ``{line, code, message}``)."""
-    accepted: list[dict[str, Any]] = []
-    rejected: list[dict[str, Any]] = []
+    """Price each line: (entries that would post, rejections ``{line, code, message}``), both in
+    line order. Reversals go first, so that the 24-hour rule counts the day's net hours after
+    the batch's reversals."""
+    outcomes: dict[int, dict[str, Any] | LineRejected] = {}
     day_hours: DayHours = dict(posted_hours)
+    reversed_here: set[tuple[str, int]] = set()
     with dataset.lock:
-        for line in lines:
+        for line in (line for line in lines if line["kind"] == "reversal"):
+            try:
+                entry = reversal_entry(line, find, reversed_here)
+            except LineRejected as rejection:
+                outcomes[line["line"]] = rejection
+                continue
+            reversed_here.add((line["batch"], line["reverses"]))
+            outcomes[line["line"]] = entry
+            _count_day(day_hours, entry)
+        for line in (line for line in lines if line["kind"] != "reversal"):
             try:
                 entry = price_line(line, dataset, day_hours)
             except LineRejected as rejection:
-                rejected.append(
-                    {
-                        "line": line["line"],
-                        "code": str(rejection.code),
-                        "message": rejection.message,
-                    }
-                )
+                outcomes[line["line"]] = rejection
                 continue
-            accepted.append(entry)
-            if line["kind"] == "hours":
-                day = (line["employee"], line["date"])
-                day_hours[day] = day_hours.get(day, Decimal(0)) + Decimal(line["hours"])
+            outcomes[line["line"]] = entry
+            _count_day(day_hours, entry)
+    accepted, rejected = [], []
+    for number in sorted(outcomes):
+        outcome = outcomes[number]
+        if isinstance(outcome, LineRejected):
+            rejected.append({"line": number, "code": str(outcome.code), "message": outcome.message})
+        else:
+            accepted.append(outcome)
     return accepted, rejected
+
+
+def _count_day(day_hours: DayHours, entry: dict[str, Any]) -> None:
+    if entry["kind"] == "hours":
+        day = (entry["employee"], entry["date"])
+        day_hours[day] = day_hours.get(day, Decimal(0)) + Decimal(entry["hours"])
 
 
 def price_line(line: dict[str, Any], dataset: Dataset, day_hours: DayHours) -> dict[str, Any]:

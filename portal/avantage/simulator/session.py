@@ -104,6 +104,7 @@ class Session:
             config.buffer,
             crypto=config.key is not None,
             salt=salt,
+            extra={"features": "reversal"} if config.reversal else {},
         )
         self._codec: FrameCodec = (
             FrameCipher.for_server(config.key, salt) if config.key is not None else PlainCodec()
@@ -245,7 +246,9 @@ class Session:
         lines = args.get("lines")
         if not isinstance(lines, list):
             raise invalid("lines", "must be a list of timesheet lines")
-        received = self.state.add_lines(self.state.batch(key), lines, self.dataset)
+        received = self.state.add_lines(
+            self.state.batch(key), lines, self.dataset, reversal=self.config.reversal
+        )
         return {"received": received}
 
     def _commit_batch(self, args: dict[str, Any]) -> dict[str, Any]:

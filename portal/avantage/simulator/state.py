@@ -55,6 +55,8 @@ class SimulatorState:
         #: The last ``entry`` id given: ids are never reused, even after a deletion.
         self.entry_counter = 0
         self._day_hours: DayHours = {}
+        #: (batch number, line) → the entry that committed line posted (what reversals name).
+        self._by_origin: dict[tuple[str, int], int] = {}
         #: The state file's modification time as this process last wrote or read it.
         self._file_mtime: float | None = None
         if path is not None and path.exists():
@@ -79,13 +81,17 @@ class SimulatorState:
             raise RequestError(ErrorCode.NOT_FOUND, f"batch_key: no batch {key!r}")
         return batch
 
-    def add_lines(self, batch: Batch, lines: list[Any], dataset: Dataset) -> int:
-        """Check every line, then store those whose number is new; the count of distinct lines."""
+    def add_lines(self, batch: Batch, lines: list[Any], dataset: Dataset, *, reversal: bool) -> int:
+        """Check every line, then store those whose number is new; the count of distinct lines.
+        ``reversal``: whether the server announces reversal lines."""
         if batch.state != "open":
             raise RequestError(
                 ErrorCode.CONFLICT, f"batch_key: batch {batch.number} is already {batch.state}"
             )
-        numbers = [check_line_shape(index, line, dataset) for index, line in enumerate(lines)]
+        numbers = [
+            check_line_shape(index, line, dataset, reversal=reversal)
+            for index, line in enumerate(lines)
+        ]
         new_lines = {
             n: line for n, line in zip(numbers, lines, strict=True) if n not in batch.lines
         }
@@ -100,13 +106,16 @@ class SimulatorState:
         if batch.result is not None:
             return batch.data(duplicate=True)
         lines = [batch.lines[number] for number in sorted(batch.lines)]
-        accepted, rejected = evaluate_lines(lines, dataset, self._day_hours)
+        accepted, rejected = evaluate_lines(lines, dataset, self._day_hours, self.original)
         if atomic and rejected:
             accepted = []
         batch.state = "rejected" if atomic and rejected else "committed"
         now = format_timestamp(time.time())
         for entry in accepted:
             self.post({**entry, "batch": batch.number, "updated_at": now})
+            if entry.get("reverses"):
+                original = self.original(entry["reverses"]["batch"], entry["reverses"]["line"])
+                original["reversed_by"] = {"batch": batch.number, "line": entry["line"]}
         batch.result = {
             "batch": batch.number,
             "state": batch.state,
@@ -125,6 +134,8 @@ class SimulatorState:
             self.entry_counter = max(self.entry_counter, entry["entry"])
         self.entries.add(entry)
         self._count_hours(entry, 1)
+        if entry.get("batch") is not None and entry.get("line") is not None:
+            self._by_origin[(entry["batch"], entry["line"])] = entry["entry"]
         return entry
 
     def unpost(self, entry_id: int) -> dict[str, Any]:
@@ -134,7 +145,14 @@ class SimulatorState:
             raise KeyError(entry_id)
         self.entries.remove(entry_id)
         self._count_hours(entry, -1)
+        self._by_origin.pop((entry.get("batch"), entry.get("line")), None)
         return entry
+
+    def original(self, batch_number: str, line: int) -> dict[str, Any] | None:
+        """The entry line ``line`` of committed batch ``batch_number`` put in Timesheet
+        management, unless it was deleted there since."""
+        entry_id = self._by_origin.get((batch_number, line))
+        return None if entry_id is None else self.entries.get(entry_id)
 
     def _count_hours(self, entry: dict[str, Any], sign: int) -> None:
         if entry["kind"] == "hours":
@@ -152,6 +170,7 @@ class SimulatorState:
             return
         if self.path.stat().st_mtime != self._file_mtime:
             self.batches, self.entries, self._day_hours = {}, RecordTable(self.entries.key_of), {}
+            self._by_origin = {}
             self._load(self.path)
 
     def _discard_stale_batches(self) -> None:
