@@ -21,7 +21,7 @@ def test_the_checklist_follows_the_connection_test_without_a_reload(
     page.get_by_role("link", name="AVANTAGE").first.click()
     checklist = page.get_by_role("region", name="Mise en route")
     expect(checklist).to_contain_text("1 étape(s) sur 13 faite(s)")
-    test_step = checklist.locator('[data-step="test"]')
+    test_step = checklist.locator('[data-checklist-step="test"]')
     expect(test_step).to_contain_text("À faire")
 
     settled(page.locator("#access-points"))
@@ -31,7 +31,7 @@ def test_the_checklist_follows_the_connection_test_without_a_reload(
     expect(page.locator(".toast").last).to_contain_text("Connexion réussie")
     expect(test_step).to_contain_text("Fait")
     expect(checklist).to_contain_text("5 étape(s) sur 13 faite(s)")
-    expect(test_step).to_contain_text("Avantage MainTCP 7.40")
+    expect(test_step).to_contain_text("Avantage 7.40")
     # Each step leads to its screen: the firewall rule to its part of the guide.
     checklist.get_by_role("link", name="Règle du pare-feu").click()
     expect(page).to_have_url(re.compile(r"/guide#guide-firewall$"))

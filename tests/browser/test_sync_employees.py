@@ -24,7 +24,8 @@ def test_sync_employees_watch_the_bar_and_find_a_placeholder(
     integration = connect_avantage(admin, simulator)
     sign_in(admin)
     page.goto(f"{live_server}/parametres/integrations/{integration.id}")
-    page.get_by_role("link", name="Employés").click()
+    sections = page.get_by_role("navigation", name="Sections de l'intégration")
+    sections.get_by_role("link", name="Employés").click()
 
     with BackgroundWorker(burst=False, jobs=1):
         page.get_by_role("button", name="Synchroniser").click()

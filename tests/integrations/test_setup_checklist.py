@@ -55,7 +55,7 @@ def short_test_timeout(app):
 def states(client, integration) -> dict[str, str]:
     """Each step's state as the checklist region shows it."""
     html = _region(client, integration)
-    found = re.findall(r'class="checklist-step checklist-(\w+)" data-step="(\w+)"', html)
+    found = re.findall(r'class="checklist-step checklist-(\w+)" data-checklist-step="(\w+)"', html)
     assert [key for _, key in found] == STEPS
     return {key: state for state, key in found}
 
@@ -67,7 +67,7 @@ def _region(client, integration) -> str:
 
 
 def _step_html(html: str, key: str) -> str:
-    return html.split(f'data-step="{key}"', 1)[1].split("</li>", 1)[0]
+    return html.split(f'data-checklist-step="{key}"', 1)[1].split("</li>", 1)[0]
 
 
 def _sync(integration, section, admin, **options) -> SyncRun:
@@ -111,7 +111,7 @@ def test_a_new_integration_opens_with_every_step_to_do(client, integration):
     page = client.get(f"/parametres/integrations/{integration.id}").get_data(as_text=True)
     assert "Mise en route" in page and "<details open>" in page
     assert "0 étape(s) sur 13 faite(s)" in page
-    assert "Aucun point d&#39;accès : ajoutez celui de votre serveur MainTCP." in page
+    assert "Aucun point d&#39;accès : ajoutez celui de votre serveur Avantage." in page
 
 
 def test_each_step_follows_the_data_until_the_checklist_folds_then_comes_back(
@@ -130,7 +130,7 @@ def test_each_step_follows_the_data_until_the_checklist_folds_then_comes_back(
     assert tested.status_code == 200
     found = states(client, integration)
     assert [found[key] for key in STEPS[:5]] == [DONE] * 5
-    assert "Avantage MainTCP 7.40" in _step_html(_region(client, integration), "test")
+    assert "Avantage 7.40" in _step_html(_region(client, integration), "test")
 
     for section in (SyncSection.PROJECTS, SyncSection.EMPLOYEES, SyncSection.TRADES):
         _sync(integration, section, superadmin)

@@ -186,6 +186,7 @@ def access_point_save(integration_id: int, point_id: int | None):
                 editing=point,
                 tested=None,
                 sync_sections=_sync_sections(),
+                checklist=checklist_of(integration),
             )
         return _points_region(integration, form=form, editing=point)
     db.session.commit()

@@ -25,7 +25,7 @@ def connection_steps(integration: Integration) -> list[Step]:
     tested = {step["step"]: step for step in (report or {}).get("steps", [])}
     guide = Link("settings.setup_guide", {"integration_id": integration.id})
     titles = {
-        "port": _("Port de MainTCP"),
+        "port": _("Port du serveur Avantage"),
         "firewall": _("Règle du pare-feu"),
         "encryption": _("Clé de chiffrement"),
     }
@@ -58,7 +58,7 @@ def connection_steps(integration: Integration) -> list[Step]:
         detail = (
             _("Un point d'accès existe : cliquez sur « Définir par défaut ».")
             if integration.access_points
-            else _("Aucun point d'accès : ajoutez celui de votre serveur MainTCP.")
+            else _("Aucun point d'accès : ajoutez celui de votre serveur Avantage.")
         )
         steps.append(Step("access_point", _("Point d'accès par défaut"), TODO, detail, page))
     else:
@@ -82,7 +82,7 @@ def _test_step(point: AccessPoint | None, page: Link) -> Step:
     report = point.last_test_report or {}
     if point.last_test_ok:
         detail = _(
-            "Réussi : Avantage MainTCP %(version)s, %(company)s.",
+            "Réussi : Avantage %(version)s, %(company)s.",
             version=report.get("server_version") or "?",
             company=report.get("company") or "?",
         )
