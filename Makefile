@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: demo test test-postgres bench install translations lint browser-deps clean
+.PHONY: demo test test-postgres bench install translations lint browser-deps node-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,24 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y --no-install-recommends chromium >/dev/null; \
 	  else sudo apt-get install -y --no-install-recommends chromium >/dev/null; fi; }
 
-test: install translations browser-deps
+# The accessibility and HTML checks' tools, from the npm registry (package-lock.json): axe-core,
+# and the W3C Nu HTML checker's jar, which runs on Java (apt's, when missing). --ignore-scripts:
+# vnu-jar's postinstall would download a Java of its own.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "Installation de npm (apt) pour les outils de vérification…"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y --no-install-recommends npm >/dev/null; \
+	  else sudo apt-get install -y --no-install-recommends npm >/dev/null; fi; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+node-deps: node_modules/.installed
+	@command -v java >/dev/null || { \
+	  echo "Installation de Java (apt) pour le vérificateur HTML…"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y --no-install-recommends default-jre-headless >/dev/null; \
+	  else sudo apt-get install -y --no-install-recommends default-jre-headless >/dev/null; fi; }
+
+test: install translations browser-deps node-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -53,4 +70,4 @@ lint: install
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

@@ -115,3 +115,21 @@ def sign_in(page, live_server):
         page.wait_for_url(lambda url: "/connexion" not in url)
 
     return sign_in_as
+
+
+@pytest.fixture
+def seeded(request, company, rq, make_simulator):
+    """The page checks' world: a company whose every page has something long on it."""
+    from tests.browser.page_catalogue import seed
+
+    return seed(request, company, make_simulator)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Where the journey (test_journey.py) left its screenshots."""
+    from tests.browser.journey_steps import SHOT_FOLDERS
+
+    if SHOT_FOLDERS:
+        terminalreporter.write_sep("-", "captures d'écran du parcours")
+        for folder in dict.fromkeys(SHOT_FOLDERS):
+            terminalreporter.write_line(str(folder))

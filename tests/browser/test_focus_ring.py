@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_layout_widths import WIDTHS, context_at, sign_in_page
+from tests.browser.page_catalogue import WIDTHS, context_at, sign_in_page
 
 #: What draws the ring of the focused element, and the colour it is drawn on: the first
 #: opaque background among its parents (the ring sits outside the element, past its offset).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_layout_widths import PEOPLE, PROJECT, WIDTHS, context_at, sign_in_page
+from tests.browser.page_catalogue import PEOPLE, PROJECT, WIDTHS, context_at, sign_in_page
 from tests.project_admin import conftest as project_fixtures
 
 #: Admin du projet's fixtures: a signed-in Superadmin, Avantage's projects listed, a project.

@@ -137,6 +137,6 @@ def test_the_pages_pickers_list_every_employee_with_their_number(client, auth, p
     """Without JavaScript the plain select works: every employee, labelled like the search."""
     auth.login(people["validator"])
     page = client.get("/feuilles-de-temps/").text
-    assert "data-picker-search" in page and 'form="employe-search-alone"' in page
+    assert "data-picker-search" in page and 'form="picker-search"' in page
     assert "Gagnon, Émile (1001)</option>" in page and "Côté, Rose (1002)</option>" in page
     assert page.index("Côté, Rose") < page.index("Gagnon, Émile")  # by last name
