@@ -30,6 +30,7 @@ from portal.models import (
     SyncRun,
     SyncSection,
     Timesheet,
+    TimesheetRevision,
     TimesheetStatus,
     User,
 )
@@ -54,6 +55,8 @@ WEEKS = {
     TimesheetStatus.SUBMITTED: date(2026, 11, 30),
     TimesheetStatus.VALIDATED: date(2026, 12, 7),
 }
+#: The week of a sheet already sent to Avantage.
+SENT_WEEK = date(2026, 11, 16)
 #: The week new lines are added to (no sheet there yet).
 NEW_WEEK = date(2026, 12, 14)
 #: The weeks a template names: ``{draft_week}``, ``{new_week}``.
@@ -157,6 +160,45 @@ class World:
     @cached_property
     def others_validated(self) -> Timesheet:
         return self.sheet(self.other, TimesheetStatus.VALIDATED)
+
+    @cached_property
+    def others_sent(self) -> Timesheet:
+        """A sheet Avantage holds: Gelée, its last batch committed."""
+        sheet = self._make_timesheet(
+            self.other, self.work, status=TimesheetStatus.FROZEN, week_start=SENT_WEEK
+        )
+        sheet.last_export = self._add(
+            ExportBatch(
+                company_id=self.company.id,
+                integration_id=self.integration.id,
+                status=BatchStatus.COMMITTED,
+                avantage_batch="TS-000001",
+                finished_at=utcnow(),
+            )
+        )
+        return self._add(sheet)
+
+    @cached_property
+    def others_correction(self) -> Timesheet:
+        """A validated correction (R1) for a server without reversal lines."""
+        sheet = self.others_sent
+        db.session.execute(
+            db.update(Timesheet)
+            .where(Timesheet.id == sheet.id)
+            .values(status=TimesheetStatus.VALIDATED, revision=1, in_correction=True)
+        )
+        self.integration.server_features = ""
+        self._add(
+            TimesheetRevision(
+                company_id=self.company.id,
+                timesheet_id=sheet.id,
+                number=1,
+                reason="Heures du mardi",
+                replaces_batch_id=sheet.last_export_id,
+            )
+        )
+        db.session.refresh(sheet)
+        return sheet
 
     @property
     def own_line(self):
@@ -502,11 +544,17 @@ CASES = [
         variant=f"{OTHER}, htmx", headers=hx("sheet")),
     get("timesheets.sheet", "signed_in", "/feuilles-de-temps/{own_draft.id}"),
     get("timesheets.sheet", "reviewer", "/feuilles-de-temps/{others_draft.id}", variant=OTHER),
+    get("timesheets.sheet", "reviewer", "/feuilles-de-temps/{others_correction.id}",
+        variant=f"{OTHER}, in correction"),
     post("timesheets.line_create", "signed_in",
          "/feuilles-de-temps/employes/{me.id}/{new_week}/heures", hour_fields()),
     post("timesheets.line_create", "reviewer",
          "/feuilles-de-temps/employes/{other.id}/{new_week}/heures", hour_fields(),
          variant=OTHER),
+    get("timesheets.revisions", "signed_in", "/feuilles-de-temps/{own_draft.id}/corrections",
+        variant="htmx", headers=hx("sheet-revisions")),
+    get("timesheets.revisions", "reviewer", "/feuilles-de-temps/{others_draft.id}/corrections",
+        variant=f"{OTHER}, htmx", headers=hx("sheet-revisions")),
     get("timesheets.line_row", "signed_in", OWN_LINE),
     get("timesheets.line_row", "reviewer", OTHERS_LINE, variant=f"{OTHER}, htmx",
         headers=HTMX),
@@ -527,6 +575,10 @@ CASES = [
     post("timesheets.reject", "reviewer", "/feuilles-de-temps/{others_submitted.id}/rejeter",
          {"reason": "Il manque les heures de mardi."}),
     post("timesheets.freeze", "ts_admin", "/feuilles-de-temps/{others_validated.id}/geler"),
+    post("timesheets.unfreeze", "ts_admin", "/feuilles-de-temps/{others_sent.id}/degeler",
+         {"reason": "Heures du mardi mal saisies"}, headers=hx("sheet")),
+    post("timesheets.corrected_outside", "ts_admin",
+         "/feuilles-de-temps/{others_correction.id}/corrigee-dans-avantage", headers=hx("sheet")),
     # Exportation vers la paie (timesheet Admin).
     get("timesheets.export_index", "ts_admin",
         "/feuilles-de-temps/exportation?integration={integration.id}"),

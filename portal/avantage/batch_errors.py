@@ -24,17 +24,19 @@ class ReversalNotSupportedError(AvantageError):
     """Reversal lines for a server whose greeting does not announce ``features=reversal``."""
 
     text_fr = (
-        "Ce serveur MainTCP n'accepte pas les lignes d'annulation : la correction ne peut pas "
+        "Ce serveur Avantage n'accepte pas les lignes d'annulation : la correction ne peut pas "
         "être envoyée par le portail."
     )
     text_en = (
-        "This MainTCP server does not accept reversal lines: the portal cannot send the correction."
+        "This Avantage server does not accept reversal lines: the portal cannot send the "
+        "correction."
     )
     how_fr = (
-        "Saisissez la correction directement dans Avantage, ou faites mettre à jour MainTCP "
-        "vers une version qui annonce les annulations."
+        "Saisissez la correction directement dans Avantage, puis cliquez « Corrigée dans "
+        "Avantage » sur la feuille; ou faites mettre à jour MainTCP vers une version qui "
+        "annonce les annulations."
     )
     how_en = (
-        "Key the correction directly in Avantage, or have MainTCP upgraded to a version that "
-        "announces reversals."
+        "Key the correction directly in Avantage, then click “Corrected in Avantage” on the "
+        "sheet; or have MainTCP upgraded to a version that announces reversals."
     )

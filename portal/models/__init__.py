@@ -4,6 +4,7 @@ from portal.models import guards  # noqa: F401  (registers the flush-time invari
 from portal.models.audit import AuditEvent, LoginAttempt
 from portal.models.base import db
 from portal.models.company import PLACEHOLDER_EMAIL_DOMAIN, Company, User
+from portal.models.correction import TimesheetRevision
 from portal.models.enums import (
     ExpenseKind,
     Licence,
@@ -73,6 +74,7 @@ __all__ = [
     "SyncSection",
     "Timesheet",
     "TimesheetPermission",
+    "TimesheetRevision",
     "TimesheetStatus",
     "Trade",
     "User",

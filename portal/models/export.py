@@ -110,6 +110,10 @@ class ExportLine(db.Model):
         sa.ForeignKey("expense_line.id", ondelete="SET NULL")
     )
     payload: Mapped[dict] = mapped_column(sa.JSON)
+    #: A reversal line's original: the line of an earlier committed batch it cancels.
+    reverses_line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("export_line.id", ondelete="SET NULL"), index=True
+    )
     #: The payload's ``employee`` and ``date``, copied so that an index finds a day's lines
     #: without reading every payload ever sent.
     employee: Mapped[str | None] = mapped_column(sa.String(120))

@@ -34,6 +34,9 @@ class Integration(TenantMixin, TimestampMixin, db.Model):
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     server_version: Mapped[str | None] = mapped_column(sa.String(40))
     remote_company_name: Mapped[str | None] = mapped_column(sa.String(160))
+    #: The optional features its greeting announced last (``reversal``), comma-separated;
+    #: None until a connection test or a send has heard it.
+    server_features: Mapped[str | None] = mapped_column(sa.String(200))
 
     access_points: Mapped[list[AccessPoint]] = relationship(
         back_populates="integration", order_by="AccessPoint.id", cascade="all, delete-orphan"

@@ -33,6 +33,12 @@ class Timesheet(TenantMixin, TimestampMixin, db.Model):
     export_lock_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("export_batch.id", use_alter=True, ondelete="SET NULL")
     )
+    #: 0 for the sheet as first sent; R1, R2… once unfrozen for a correction.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Unfrozen and not yet re-sent (or recorded as corrected in Avantage): "En correction".
+    in_correction: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false(), index=True
+    )
     #: The last batch Avantage accepted with this sheet (the badge on the sheet).
     last_export_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("export_batch.id", use_alter=True, ondelete="SET NULL")

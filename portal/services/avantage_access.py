@@ -152,6 +152,7 @@ def test_access_point(company_id: int, actor: User, point: AccessPoint) -> dict:
         "steps": [_step_report(result) for result in diagnosis.steps],
         "server_version": diagnosis.greeting.version if diagnosis.greeting else None,
         "encryption": (diagnosis.greeting.crypto if diagnosis.greeting else None),
+        "features": sorted(diagnosis.greeting.features) if diagnosis.greeting else None,
         "company": (diagnosis.company or {}).get("name"),
         "company_code": (diagnosis.company or {}).get("code"),
         "round_trip_ms": (
@@ -176,6 +177,7 @@ def test_access_point(company_id: int, actor: User, point: AccessPoint) -> dict:
         integration.last_contact_at = now
         integration.server_version = report["server_version"]
         integration.remote_company_name = report["company"]
+        integration.server_features = ",".join(report["features"] or [])
     audit.record(
         company_id,
         actor,

@@ -22,7 +22,7 @@ from portal.models import (
     db,
 )
 from portal.models.base import MAX_ID
-from portal.services import catalog, export_preflight
+from portal.services import catalog, correction_plan, corrections, export_preflight
 from portal.services.export_data import Names, Plan, PlannedLine, Problem, line_rows, record_links
 
 #: Only these sheets can be sent.
@@ -70,16 +70,40 @@ def plan(integration: Integration, sheets: list[Timesheet]) -> Plan:
         ExpenseLine.quantity,
         ExpenseLine.hours,
     )
+    reversal_lines, result.corrections = correction_plan.reversals(integration, sheets)
     for sheet in sheets:
         employee = _check_sheet(result, links, sheet)
         if employee is None:
             continue
+        if sheet.in_correction:
+            _check_correction(result, integration, sheet)
+        result.lines += reversal_lines.get(sheet.id, [])
         for row in hour_rows[sheet.id]:
             _plan_hours(result, links, names, regular, sheet, employee, row)
         for row in expense_rows[sheet.id]:
             _plan_expense(result, links, names, sheet, employee, row)
     export_preflight.check(integration, result, links)
+    for line in result.lines:
+        if line.sheet.id in result.corrections and not line.is_reversal:
+            result.corrections[line.sheet.id].added += 1
     return result
+
+
+def _check_correction(result: Plan, integration: Integration, sheet: Timesheet) -> None:
+    """A correction goes only to a server that takes reversal lines (as last heard)."""
+    if corrections.server_supports_reversal(integration) is False:
+        result.errors.append(
+            Problem(
+                sheet,
+                _(
+                    "Ce serveur Avantage n'accepte pas les corrections : saisissez la "
+                    "correction directement dans Avantage, puis cliquez « Corrigée dans "
+                    "Avantage » sur la feuille."
+                ),
+                "sheet",
+                sheet.id,
+            )
+        )
 
 
 def _check_sheet(result: Plan, links, sheet: Timesheet) -> str | None:
@@ -111,7 +135,7 @@ def _check_sheet(result: Plan, links, sheet: Timesheet) -> str | None:
             )
         )
         return None
-    if sheet.last_export_id is not None:
+    if sheet.last_export_id is not None and not sheet.in_correction:
         result.warnings.append(
             Problem(
                 sheet,

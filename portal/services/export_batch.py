@@ -118,10 +118,12 @@ def create_batch(
                 "line_no": number,
                 "timesheet_id": line.sheet.id,
                 "payload": {"line": number, **line.payload},
-                "employee": line.payload.get("employee"),
-                "work_date": line.payload.get("date"),
+                # A reversal is filed under its original's employee and day.
+                "employee": (line.reversed_payload or line.payload).get("employee"),
+                "work_date": (line.reversed_payload or line.payload).get("date"),
                 "hour_line_id": line.hour_line_id,
                 "expense_line_id": line.expense_line_id,
+                "reverses_line_id": line.reverses_line_id,
             }
             for number, line in enumerate(result.lines, start=1)
         ],
@@ -138,6 +140,10 @@ def create_batch(
         ),
         sheets=[sheet.id for sheet in sheets],
         resend_of=resend_of.id if resend_of else None,
+        corrections={
+            str(sheet_id): {"revision": c.revision, "reverses": c.batch, "reversed": c.reversed}
+            for sheet_id, c in result.corrections.items()
+        },
     )
     return batch, True
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from math import ceil
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.models import ExportBatch, ExportLine, Timesheet, db
 from portal.services.export_messages import rejection_sentence
@@ -29,25 +29,32 @@ def lines(
 ) -> Iterator[ReadableLine]:
     """The batch's lines in line order, ``CHUNK`` per query, names looked up per chunk."""
     labels = labels or Labels(batch.integration_id)
+    original = aliased(ExportLine)
     last = 0
     while True:
-        query = sa.select(
-            ExportLine.line_no,
-            ExportLine.timesheet_id,
-            ExportLine.payload,
-            ExportLine.rejection_code,
-            ExportLine.rejection_message,
-        ).where(ExportLine.batch_id == batch.id, ExportLine.line_no > last)
+        query = (
+            sa.select(
+                ExportLine.line_no,
+                ExportLine.timesheet_id,
+                ExportLine.payload,
+                ExportLine.rejection_code,
+                ExportLine.rejection_message,
+                original.payload.label("original"),
+            )
+            .outerjoin(original, original.id == ExportLine.reverses_line_id)
+            .where(ExportLine.batch_id == batch.id, ExportLine.line_no > last)
+        )
         if sheet_ids is not None:
             query = query.where(ExportLine.timesheet_id.in_(sheet_ids))
         rows = db.session.execute(query.order_by(ExportLine.line_no).limit(CHUNK)).all()
         if not rows:
             return
-        labels.learn(row.payload for row in rows)
+        labels.learn(row.original or row.payload for row in rows)
         for row in rows:
             yield labels.readable(
                 row.timesheet_id,
                 row.payload,
+                row.original,
                 line_no=row.line_no,
                 rejection_code=row.rejection_code,
                 rejection_message=row.rejection_message,

@@ -61,7 +61,19 @@ def _cell(value, chosen: Dialect) -> str:
 
 
 def _nature(line: ReadableLine) -> tuple[str, str]:
-    """What the value is, and its unit."""
+    """What the value is, and its unit; a reversal says which line it cancels."""
+    nature, unit = _value_nature(line)
+    if line.reverses_batch:
+        cancels = _(
+            "Annulation de la ligne %(line)d du lot %(batch)s",
+            line=line.reverses_line,
+            batch=line.reverses_batch,
+        )
+        return f"{cancels} — {nature}", unit
+    return nature, unit
+
+
+def _value_nature(line: ReadableLine) -> tuple[str, str]:
     if line.kind == "hours":
         return _("Heures"), "h"
     if line.kind == "amount":
@@ -98,10 +110,11 @@ def _line_row(number: int | None, line: ReadableLine, state: str, reason: str = 
 def preview_rows(plan: Plan, labels: Labels) -> Iterator[list]:
     """The lines the Aperçu would send, numbered as the batch would number them, then one
     row per problem that blocks a line or a sheet."""
-    labels.learn(line.payload for line in plan.lines)
+    labels.learn(line.reversed_payload or line.payload for line in plan.lines)
     ready = _("À envoyer")
     for number, planned in enumerate(plan.lines, start=1):
-        yield _line_row(number, labels.readable(planned.sheet.id, planned.payload), ready)
+        line = labels.readable(planned.sheet.id, planned.payload, planned.reversed_payload)
+        yield _line_row(number, line, ready)
     blocked = _("Bloquée")
     for problem in plan.errors:
         sheet = problem.sheet

@@ -57,6 +57,21 @@ class PlannedLine:
     payload: dict[str, Any]
     hour_line_id: int | None = None
     expense_line_id: int | None = None
+    #: A reversal line's original (services/correction_plan.py): its row and its payload.
+    reverses_line_id: int | None = None
+    reversed_payload: dict[str, Any] | None = None
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.payload["kind"] == "reversal"
+
+    @property
+    def hours(self) -> Decimal:
+        """The hours the line adds to Avantage's (negative for a reversal of hours)."""
+        if self.is_reversal:
+            original = self.reversed_payload or {}
+            return -Decimal(original["hours"]) if original.get("kind") == "hours" else Decimal(0)
+        return Decimal(self.payload["hours"]) if self.payload["kind"] == "hours" else Decimal(0)
 
 
 @dataclass
@@ -66,17 +81,13 @@ class Plan:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     stale: list[StaleSection] = field(default_factory=list)
+    #: Per corrected sheet, what its send reverses and adds (services/correction_plan.py).
+    corrections: dict[int, Any] = field(default_factory=dict)
 
     @property
     def hours(self) -> Decimal:
-        return sum(
-            (
-                Decimal(line.payload["hours"])
-                for line in self.lines
-                if line.payload["kind"] == "hours"
-            ),
-            Decimal("0.00"),
-        )
+        """The hours the batch adds to Avantage's, net of its reversals."""
+        return sum((line.hours for line in self.lines), Decimal("0.00"))
 
     @property
     def left_out(self) -> list[tuple[Timesheet, list[Problem]]]:
@@ -100,6 +111,7 @@ class Plan:
             lines=[line for line in self.lines if line.sheet.id in ids],
             warnings=[problem for problem in self.warnings if problem.sheet.id in ids],
             stale=self.stale,
+            corrections={key: value for key, value in self.corrections.items() if key in ids},
         )
 
 
@@ -161,6 +173,8 @@ def keys_by_section(payloads: Iterable[dict[str, Any]]) -> dict[SyncSection, set
     is « project|activity », as the Activités sync stores it)."""
     wanted: dict[SyncSection, set[str]] = defaultdict(set)
     for payload in payloads:
+        if payload["kind"] == "reversal":
+            continue  # Avantage reverses its own entry, whatever the records are now
         wanted[SyncSection.EMPLOYEES].add(payload["employee"])
         wanted[SyncSection.PROJECTS].add(payload["project"])
         wanted[SyncSection.ACTIVITIES].add(f"{payload['project']}|{payload['activity']}")

@@ -81,6 +81,16 @@ REJECTIONS = {
     "UNKNOWN_EARNING": _l(
         "Ce gain n'existe pas dans Avantage : revoyez la correspondance des dépenses et primes."
     ),
+    "UNKNOWN_ENTRY": _l(
+        "La ligne à annuler n'est plus dans Avantage : elle y a été supprimée. Lancez le "
+        "rapprochement du lot corrigé (la correction n'annulera plus cette ligne), puis "
+        "envoyez la feuille de nouveau."
+    ),
+    "ALREADY_REVERSED": _l(
+        "La ligne à annuler a déjà été annulée dans Avantage, par un autre lot. Lancez le "
+        "rapprochement du lot corrigé pour voir ce qu'Avantage tient, puis envoyez la feuille "
+        "de nouveau : elle n'annulera que ce qui reste."
+    ),
     "INVALID_HOURS": _l(
         "Heures refusées : une ligne à zéro heure, ou plus de 24 heures pour "
         "l'employé ce jour-là en comptant ce qu'Avantage a déjà."

@@ -25,7 +25,7 @@ from portal.models import (
     SyncSection,
     db,
 )
-from portal.services import export_staleness
+from portal.services import correction_plan, export_staleness
 from portal.services.export_data import Plan, PlannedLine, Problem, keys_by_section
 
 #: Most hours Avantage takes for one employee on one date, counting what is already posted.
@@ -120,11 +120,14 @@ class _Known:
 
 
 def _posted_hours(integration: Integration, lines: list[PlannedLine]) -> dict[Day, Decimal]:
-    """Hours this portal already got committed in Avantage for these employees and dates."""
+    """Hours this portal already got committed in Avantage for these employees and dates,
+    net of the reversals committed and of those these lines make (SDK §5a: the 24-hour rule
+    counts after the batch's reversals)."""
     hours_lines = [line.payload for line in lines if line.payload["kind"] == "hours"]
     if not hours_lines:
         return {}
     payload = ExportLine.payload
+    reversed_now = sorted(line.reverses_line_id for line in lines if line.reverses_line_id)
     rows = db.session.execute(
         sa.select(ExportLine.employee, ExportLine.work_date, payload["hours"].as_string())
         .join(ExportBatch, ExportBatch.id == ExportLine.batch_id)
@@ -135,6 +138,8 @@ def _posted_hours(integration: Integration, lines: list[PlannedLine]) -> dict[Da
             ExportBatch.status == BatchStatus.COMMITTED,
             ExportLine.rejection_code.is_(None),
             payload["kind"].as_string() == "hours",
+            ~correction_plan.reversed_in_avantage(),
+            ExportLine.id.not_in(reversed_now),
         )
     )
     posted: dict[Day, Decimal] = defaultdict(Decimal)
@@ -161,6 +166,8 @@ class _Rules:
     def admit(self, line: PlannedLine) -> Problem | None:
         """The reason Avantage would reject the line, or None (then its hours count)."""
         self.line = line
+        if line.is_reversal:
+            return None  # Avantage checks the entry it names; correction_plan chose live ones
         problem = self._common() or (
             self._hours() if line.payload["kind"] == "hours" else self._earning()
         )

@@ -74,6 +74,10 @@ class ReadableLine:
     line_no: int | None = None
     rejection_code: str | None = None
     rejection_message: str | None = None
+    #: A reversal line: the batch and line it cancels (its other fields are the original's,
+    #: its value negated).
+    reverses_batch: str | None = None
+    reverses_line: int | None = None
 
     @property
     def is_hours(self) -> bool:
@@ -119,8 +123,20 @@ class Labels:
             return f"{values[0]} {values[1]}".strip()
         return values[0] or ""
 
-    def readable(self, sheet_id: int, payload: dict[str, Any], **extra: Any) -> ReadableLine:
-        """The line of ``payload`` (its keys learnt) as the office reads it."""
+    def readable(
+        self,
+        sheet_id: int,
+        payload: dict[str, Any],
+        original: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> ReadableLine:
+        """The line of ``payload`` (its keys learnt) as the office reads it; a reversal
+        reads as its ``original`` with the value negated."""
+        if payload["kind"] == "reversal":
+            line = self.readable(sheet_id, original or {}, **extra)
+            line.value = -line.value
+            line.reverses_batch, line.reverses_line = payload["batch"], payload["reverses"]
+            return line
         project, activity = payload["project"], payload["activity"]
         common = {
             "sheet_id": sheet_id,
@@ -260,10 +276,10 @@ class PlanReview:
 def review_plan(integration_id: int, plan: Plan) -> PlanReview:
     """The plan's lines with their names (looked up once), totals and problems by cause."""
     labels = Labels(integration_id)
-    labels.learn(line.payload for line in plan.lines)
+    labels.learn(line.reversed_payload or line.payload for line in plan.lines)
     totals, shown = Totals(), []
     for planned in plan.lines:
-        line = labels.readable(planned.sheet.id, planned.payload)
+        line = labels.readable(planned.sheet.id, planned.payload, planned.reversed_payload)
         totals.add(line)
         if len(shown) < PREVIEW_LINES:
             shown.append(line)

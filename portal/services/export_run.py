@@ -12,21 +12,23 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 
-from portal.avantage import AvantageClient, AvantageError, BatchResult, ServerError
+from portal.avantage import (
+    AvantageClient,
+    AvantageError,
+    BatchResult,
+    ReversalNotSupportedError,
+    ServerError,
+)
 from portal.i18n import gettext as _
 from portal.models import (
-    AuditEvent,
     BatchStatus,
     ExportBatch,
     ExportLine,
     Timesheet,
-    TimesheetStatus,
-    User,
     db,
 )
 from portal.models.base import utcnow
-from portal.services import audit, export_messages, runs
-from portal.services.bulk_insert import insert_rows
+from portal.services import audit, export_messages, export_outcome, runs
 from portal.services.leases import Lease, LeaseLostError
 
 #: Lines read per query and handed to one ADD_LINES call (the client splits further under
@@ -66,8 +68,11 @@ def send(batch: ExportBatch, client: AvantageClient, lease: Lease | None = None)
     A CONFLICT from Avantage means another run got there first (the batch is committed or
     rejected): that outcome is recorded, as the success (or refusal) it is."""
     state = remote_state(client, batch)
+    _hear_features(batch, client)
     if state is None or state.state == "open":
         if state is None:
+            if not client.supports_reversal and _has_reversals(batch):
+                raise ReversalNotSupportedError("the batch corrects sheets")  # nothing sent
             begun = client.begin_batch(batch.batch_key)
             batch.avantage_batch, batch.begun_at = begun.batch, utcnow()
             db.session.commit()
@@ -81,6 +86,26 @@ def send(batch: ExportBatch, client: AvantageClient, lease: Lease | None = None)
             if state is None or state.state == "open":
                 raise
     record(batch, state, lease)
+
+
+def _hear_features(batch: ExportBatch, client: AvantageClient) -> None:
+    """Keep what the server's greeting announced: the preflight reads it (corrections)."""
+    if client.greeting is None:
+        return
+    features = ",".join(sorted(client.greeting.features))
+    if batch.integration.server_features != features:
+        batch.integration.server_features = features
+        db.session.commit()
+
+
+def _has_reversals(batch: ExportBatch) -> bool:
+    return db.session.scalar(
+        sa.select(
+            sa.exists().where(
+                ExportLine.batch_id == batch.id, ExportLine.reverses_line_id.is_not(None)
+            )
+        )
+    )
 
 
 def payload_chunks(batch: ExportBatch) -> Iterator[list[dict]]:
@@ -143,40 +168,11 @@ def record(batch: ExportBatch, state: BatchResult, lease: Lease | None = None) -
         rejected_count=0 if committed else len(state.rejected),
     ):
         return  # another run recorded it first
-    mine = Timesheet.export_lock_id == batch.id
     if committed:
-        frozen = db.session.scalars(
-            sa.update(Timesheet)
-            .where(mine, Timesheet.status == TimesheetStatus.VALIDATED)
-            .values(
-                status=TimesheetStatus.FROZEN,
-                frozen_at=now,
-                frozen_by_id=batch.requested_by_id,
-                updated_at=now,
-            )
-            .returning(Timesheet.id)
-            .execution_options(synchronize_session=False)
-        ).all()
-        _audit_freezes(batch, frozen, now)
+        export_outcome.freeze_sheets(batch, now)
         unlock = {"last_export_id": batch.id}
     else:
-        if state.rejected:
-            table = ExportLine.__table__
-            db.session.execute(
-                table.update()
-                .where(table.c.batch_id == batch.id, table.c.line_no == sa.bindparam("number"))
-                .values(
-                    rejection_code=sa.bindparam("code"), rejection_message=sa.bindparam("text")
-                ),
-                [
-                    {
-                        "number": rejection.get("line"),
-                        "code": str(rejection.get("code"))[:40],
-                        "text": str(rejection.get("message", ""))[:300],
-                    }
-                    for rejection in state.rejected
-                ],
-            )
+        export_outcome.mark_rejections(batch, state.rejected)
         unlock = {}
     _unlock(batch, **unlock)
     audit.record(
@@ -201,37 +197,6 @@ def _unlock(batch: ExportBatch, **changes) -> None:
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Timesheet):
             db.session.expire(obj)
-
-
-def _audit_freezes(batch: ExportBatch, frozen: list[int], now) -> None:
-    """One audit event per sheet this run's UPDATE froze (``frozen``), in one statement."""
-    if not frozen:
-        return
-    rows = db.session.execute(
-        sa.select(Timesheet.id, Timesheet.week_start, User.first_name, User.last_name)
-        .join(User, User.id == Timesheet.employee_id)
-        .where(Timesheet.id.in_(frozen))
-    )
-    # Rendered once: a lazy label is translated again at each use.
-    change = f"{TimesheetStatus.VALIDATED.label} → {TimesheetStatus.FROZEN.label}"
-    number = batch.avantage_batch
-    shared = {
-        "company_id": batch.company_id,
-        "user_id": batch.requested_by_id,
-        "at": now,
-        "action": "timesheet.freeze",
-        "target_type": "Timesheet",
-        "details": {"previous": "validated", "status": "frozen", "batch": batch.id},
-    }
-    events = [
-        {
-            **shared,
-            "target_id": sheet_id,
-            "summary": f"{first} {last} — {week.isoformat()} : {change} ({number})"[:300],
-        }
-        for sheet_id, week, first, last in rows
-    ]
-    insert_rows(AuditEvent.__table__, events)
 
 
 def _finish(batch: ExportBatch, lease: Lease | None, *where, **values) -> bool:

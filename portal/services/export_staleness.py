@@ -19,6 +19,7 @@ def stale_sections(
 ) -> list[StaleSection]:
     """The sections these lines rely on whose last successful sync is older than
     EXPORT_SYNC_STALE_HOURS (or that never were)."""
+    lines = [line for line in lines if not line.is_reversal]  # they rely on no sync
     if not lines:
         return []
     kinds = {line.payload["kind"] for line in lines}

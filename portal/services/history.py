@@ -22,6 +22,7 @@ from portal.models import (
     RunStatus,
     SyncRun,
     SyncSection,
+    Timesheet,
     User,
     db,
 )
@@ -88,6 +89,8 @@ class HistoryRow:
     batch: ExportBatch | None = None
     #: The batch's newest finished Rapprochement, if any.
     reconciliation: Reconciliation | None = None
+    #: Its sheets unfrozen since and not re-sent yet (« en correction »).
+    in_correction: int = 0
 
     @property
     def at(self) -> datetime:
@@ -222,11 +225,17 @@ def history_page(
         else {}
     )
     reconciled = _reconciliations(batch_ids)
+    correcting = _in_correction(batch_ids)
     return HistoryPage(
         [
             HistoryRow(kind, run=runs.get(row_id))
             if kind == SYNC
-            else HistoryRow(kind, batch=batches.get(row_id), reconciliation=reconciled.get(row_id))
+            else HistoryRow(
+                kind,
+                batch=batches.get(row_id),
+                reconciliation=reconciled.get(row_id),
+                in_correction=correcting.get(row_id, 0),
+            )
             for kind, row_id in shown
         ],
         total,
@@ -253,6 +262,18 @@ def _reconciliations(batch_ids: list[int]) -> dict[int, Reconciliation]:
             sa.select(Reconciliation).where(Reconciliation.id.in_(newest))
         )
     }
+
+
+def _in_correction(batch_ids: list[int]) -> dict[int, int]:
+    """Batch id → how many of the sheets it last sent are in correction (one query)."""
+    if not batch_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Timesheet.last_export_id, sa.func.count())
+        .where(Timesheet.last_export_id.in_(batch_ids), Timesheet.in_correction)
+        .group_by(Timesheet.last_export_id)
+    )
+    return dict(rows.all())
 
 
 def starters(company_id: int) -> list[User]:

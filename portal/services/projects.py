@@ -245,17 +245,23 @@ def set_activity_active(company_id: int, actor: User, activity: Activity, active
     return activity
 
 
-def recorded_hours(company_id: int, project: Project) -> dict[int, Decimal]:
-    """Hours entered on each activity of ``project`` (by activity id), in the company's
-    submitted, validated and frozen timesheets."""
+def recorded_hours(company_id: int, project: Project) -> dict[int, tuple[Decimal, Decimal]]:
+    """Per activity of ``project`` (by id): the hours entered in the company's submitted,
+    validated and frozen timesheets and in those unfrozen for a correction (whatever their
+    status: Avantage still holds their previous revision), and how many of them are the
+    latter's (« en correction »)."""
+    correcting = sa.case((Timesheet.in_correction, HourLine.hours), else_=0)
     rows = db.session.execute(
-        db.select(HourLine.activity_id, sa.func.sum(HourLine.hours))
+        db.select(HourLine.activity_id, sa.func.sum(HourLine.hours), sa.func.sum(correcting))
         .join(Timesheet, Timesheet.id == HourLine.timesheet_id)
         .where(
             Timesheet.company_id == company_id,
-            Timesheet.status.in_(RECORDED_STATUSES),
+            sa.or_(Timesheet.status.in_(RECORDED_STATUSES), Timesheet.in_correction),
             HourLine.project_id == project.id,
         )
         .group_by(HourLine.activity_id)
     )
-    return {activity_id: Decimal(total) for activity_id, total in rows}
+    return {
+        activity_id: (Decimal(total), Decimal(in_correction or 0))
+        for activity_id, total, in_correction in rows
+    }

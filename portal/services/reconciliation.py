@@ -86,8 +86,9 @@ def compare(
         base = {
             "line_no": line.line_no,
             "timesheet_id": line.timesheet_id,
-            "employee": str(payload.get("employee", ""))[:120],
-            "work_date": str(payload.get("date", ""))[:10],
+            # The columns, not the payload: a reversal's payload names only what it cancels.
+            "employee": str(line.employee or payload.get("employee", ""))[:120],
+            "work_date": str(line.work_date or payload.get("date", ""))[:10],
         }
         entry = by_line.get(line.line_no)
         if entry is None:

@@ -26,6 +26,10 @@ class CountingAvantage:
     """Avantage as a send sees it, keeping no line: each ADD_LINES is split and encoded as
     the real client does, and the line numbers must arrive in order, each once."""
 
+    #: An older server: no greeting kept, no reversal lines (the batch has none).
+    greeting = None
+    supports_reversal = False
+
     def __init__(self, buffer: int = 64 * 1024) -> None:
         self.buffer = buffer
         self.received = 0

@@ -200,7 +200,7 @@ def test_envoyer_confirms_with_the_plan_it_sends(client, world, rq):
     assert (
         "la feuille validée deviendra « Gelée »" in dialog and "Les autres le sont déjà." in dialog
     )
-    assert "irréversible dans le portail" in dialog
+    assert "la dégèle avec un motif" in dialog  # how a frozen sheet is corrected
     assert db.session.scalar(sa.select(sa.func.count(ExportBatch.id))) == 0  # nothing sent yet
     digest = re.search(r'name="confirmation" value="([0-9a-f]{64})"', dialog).group(1)
 

@@ -51,7 +51,9 @@ def test_the_hours_already_sent_are_read_through_the_index(world, rq):
         accesses = [row[3] for row in cursor.fetchall() if "export_line" in row[3]]
         assert accesses == [
             "SEARCH export_line USING INDEX ix_export_line_employee_work_date"
-            " (employee=? AND work_date=?)"
+            " (employee=? AND work_date=?)",
+            # Each line found: is it reversed by a committed batch (corrections)?
+            "SEARCH export_line_1 USING INDEX ix_export_line_reverses_line_id (reverses_line_id=?)",
         ], accesses
     else:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a small table would rightly be scanned

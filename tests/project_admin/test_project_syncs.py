@@ -165,7 +165,9 @@ def test_budget_figures_and_variance_are_decimal(linked, project, sync_now, ente
         ("50.00", TimesheetStatus.REJECTED),  # not counted
     ]:
         enter_hours(formwork, hours, status)
-    assert projects.recorded_hours(project.company_id, project) == {formwork.id: Decimal("14.75")}
+    assert projects.recorded_hours(project.company_id, project) == {
+        formwork.id: (Decimal("14.75"), Decimal(0))
+    }
     run = sync_now(linked.integration, BUDGET, project=project)
     assert run.status == RunStatus.SUCCEEDED and (run.total, run.warnings) == (8, 0)
 

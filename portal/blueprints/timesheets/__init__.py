@@ -7,6 +7,7 @@ from flask import Blueprint
 bp = Blueprint("timesheets", __name__, url_prefix="/feuilles-de-temps")
 
 from portal.blueprints.timesheets import (  # noqa: E402,F401
+    corrections,
     export,
     export_batches,
     export_downloads,

@@ -17,6 +17,8 @@ from portal.models import Timesheet, User
 from portal.models.base import MAX_ID
 from portal.services import (
     avantage_status,
+    correction_lines,
+    corrections,
     timesheet_lines,
     timesheet_status,
     timesheets,
@@ -60,6 +62,7 @@ def sheet_context(
     hour_form: FlaskForm | None = None,
     expense_form: FlaskForm | None = None,
     reject_form: FlaskForm | None = None,
+    unfreeze_form: FlaskForm | None = None,
     editing: Editing | None = None,
     **extra: Any,
 ) -> dict:
@@ -80,6 +83,12 @@ def sheet_context(
         hour_form=hour_form,
         expense_form=expense_form,
         reject_form=reject_form or forms.RejectForm(formdata=None),
+        unfreeze_form=unfreeze_form or forms.UnfreezeForm(formdata=None),
+        can_unfreeze=corrections.can_unfreeze(sheet, current_user),
+        can_record_outside=corrections.can_record_outside(
+            sheet, current_user, sheet.last_export.integration if sheet.last_export else None
+        ),
+        correction=correction_lines.correction_view(sheet),
         editing=editing,
         expense_totals=timesheet_lines.expense_totals(sheet),
         week_form=forms.week_form(company_id, current_user, sheet),

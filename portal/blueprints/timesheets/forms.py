@@ -6,7 +6,15 @@ from datetime import date, timedelta
 
 from flask_babel import format_decimal, to_user_timezone
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    Form,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 
 from portal import formatting
 from portal.blueprints.forms import parse_id
@@ -63,6 +71,12 @@ class ExpenseLineForm(LineForm):
 
 class RejectForm(FlaskForm):
     reason = TextAreaField(_l("Motif du rejet"))
+
+
+class UnfreezeForm(FlaskForm):
+    reason = TextAreaField(_l("Motif de la correction"))
+    #: The Rapprochement that found the difference (Aligner le portail), if any.
+    reconciliation = HiddenField(name="rapprochement")
 
 
 class SheetFilterForm(Form):

@@ -12,7 +12,8 @@ from portal.blueprints.timesheets.export import admin_required
 from portal.errors import PortalError
 from portal.extensions import htmx
 from portal.i18n import gettext as _
-from portal.services import export_queries, reconciliation
+from portal.models import ReconciliationStatus
+from portal.services import corrections, export_queries, reconciliation
 
 
 @bp.app_template_global("modified_in_avantage")
@@ -23,10 +24,12 @@ def modified_in_avantage(sheet_id: int) -> bool:
 
 def _context(batch) -> dict:
     latest = reconciliation.latest(batch)
+    done = latest is not None and latest.status == ReconciliationStatus.DONE
     return {
         "batch": batch,
         "reconciliation": latest,
         "differences": reconciliation.differences(latest) if latest else [],
+        "alignable": corrections.alignable_sheets(latest) if done else [],
     }
 
 

@@ -86,8 +86,10 @@ class BudgetLine:
     actual_amount: Decimal | None = None
     #: What the project's open purchase orders commit to the activity (None: no order).
     ordered_amount: Decimal | None = None
-    #: Hours of submitted, validated and frozen timesheets (see projects.RECORDED_STATUSES).
+    #: Hours of submitted, validated and frozen timesheets (see projects.RECORDED_STATUSES),
+    #: and of those unfrozen for a correction, which ``correction_hours`` counts apart.
     portal_hours: Decimal = ZERO
+    correction_hours: Decimal = ZERO
     #: Avantage has a budget row for it.
     budgeted: bool = False
 
@@ -144,8 +146,9 @@ def budget_view(integration: Integration, remote_id: str, project: Project) -> P
     by_code = {normalise_code(activity.code): activity for activity in activities}
     hours = projects.recorded_hours(project.company_id, project)
     for activity in activities:
+        total, correcting = hours.get(activity.id, (ZERO, ZERO))
         view.by_activity[activity.id] = BudgetLine(
-            activity.code, portal_hours=hours.get(activity.id, ZERO)
+            activity.code, portal_hours=total, correction_hours=correcting
         )
     for record in _records(integration, SyncSection.BUDGET, remote_id):
         code = str(record.data.get("activity", ""))
@@ -209,7 +212,11 @@ def _records(
 
 
 def _totals(lines: list[BudgetLine]) -> BudgetLine:
-    total = BudgetLine("", portal_hours=sum((line.portal_hours for line in lines), ZERO))
+    total = BudgetLine(
+        "",
+        portal_hours=sum((line.portal_hours for line in lines), ZERO),
+        correction_hours=sum((line.correction_hours for line in lines), ZERO),
+    )
     for name in (*FIGURES, "ordered_amount"):
         values = [getattr(line, name) for line in lines if getattr(line, name) is not None]
         setattr(total, name, sum(values, ZERO) if values else None)
