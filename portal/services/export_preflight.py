@@ -97,6 +97,8 @@ class _Known:
 
     def _load(self, wanted: dict[SyncSection, set[str]]) -> dict[SyncSection, dict[str, dict]]:
         records: dict[SyncSection, dict[str, dict]] = defaultdict(dict)
+        if not any(wanted.values()):
+            return records  # only reversal lines: nothing of the syncs to check
         query = sa.select(RemoteRecord.entity, RemoteRecord.key, RemoteRecord.data).where(
             RemoteRecord.integration_id == self.integration.id,
             RemoteRecord.removed_at.is_(None),

@@ -132,7 +132,8 @@ def _refuse_changed(company_id: int, sheet: Timesheet) -> None:
 def submit(company_id: int, actor: User, sheet: Timesheet) -> None:
     """Send a draft or rejected sheet for review."""
     _authorize(company_id, actor, sheet, "submit")
-    if not sheet.hour_lines and not sheet.expense_lines:
+    # A correction may take every line back: sent, it only reverses the previous revision.
+    if not sheet.hour_lines and not sheet.expense_lines and not sheet.in_correction:
         raise ValidationError(
             message=_("Ajoutez au moins une ligne avant de soumettre la feuille.")
         )

@@ -123,10 +123,14 @@ def test_a_correction_nets_avantage_to_the_revision(world, rq):
     assert {key: h for key, (h, _a) in net(world.simulator).items()} == expected(
         world.simulator, sheet
     )
-    # Amounts net out too: each reversal took back exactly its original's amount.
-    by_day = net(world.simulator)
-    assert by_day[("1002", "2026-11-24", "03-100", "REG")][1] > 0
-    assert ("1002", "2026-11-25", "03-100", "REG") not in by_day
+    # Amounts net out too: what remains is exactly the amounts of the corrected lines.
+    corrected = defaultdict(Decimal)
+    for entry in entries(world.simulator):
+        if entry["batch"] == batch.avantage_batch and not entry.get("reverses"):
+            key = (entry["employee"], entry["date"], entry["activity"], entry["hour_type"])
+            corrected[key] += Decimal(entry["amount"])
+    assert {key: a for key, (_h, a) in net(world.simulator).items()} == dict(corrected)
+    assert ("1002", "2026-11-25", "03-100", "REG") not in net(world.simulator)
     sheet = db.session.get(Timesheet, sheet.id)
     assert (sheet.status, sheet.in_correction, sheet.last_export_id) == (
         TimesheetStatus.FROZEN,
@@ -271,3 +275,16 @@ def test_of_two_admins_unfreezing_the_same_sheet_one_wins(world, rq):
         corrections.unfreeze(world.admin.company_id, world.admin, stale, "motif")
     db.session.rollback()
     assert db.session.get(Timesheet, sheet.id, populate_existing=True).revision == 1
+
+
+def test_a_correction_may_take_every_line_back(world, rq):
+    """Hours put on the wrong employee: the corrected sheet is empty and only reverses."""
+    sheet = sent_sheet(world)
+    unfreeze(world, sheet, "Ces heures sont celles d'un autre employé")
+    for line in list(sheet.hour_lines):
+        db.session.delete(line)
+    db.session.commit()
+    revalidate(world, sheet)
+    batch = send(world, sheet)
+    assert batch.status == BatchStatus.COMMITTED and batch.line_count == 3
+    assert net(world.simulator) == {}
