@@ -42,5 +42,5 @@ class TimesheetLockedError(PortalError):
 
     default_message = _l(
         "Cette feuille de temps est gelée : elle a été envoyée à la paie et ne peut plus être "
-        "modifiée. Pour corriger des heures, faites un ajustement dans Avantage."
+        "modifiée. Pour la corriger, un Admin des feuilles de temps la dégèle avec un motif."
     )

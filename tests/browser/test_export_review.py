@@ -113,7 +113,7 @@ def test_envoyer_asks_first_cancel_sends_nothing_confirm_sends(
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("1 feuille(s), 3 ligne(s) et 15,50\u00a0h")
     expect(dialog).to_contain_text("« Gelée »")
-    expect(dialog).to_contain_text("irréversible dans le portail")
+    expect(dialog).to_contain_text("la dégèle avec un motif")
     expect(dialog.get_by_role("button", name="Annuler")).to_be_focused()  # focus is in it
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)

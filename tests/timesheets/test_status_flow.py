@@ -50,7 +50,7 @@ TRANSITIONS = {
 REASON = "Il manque les heures du vendredi."
 FROZEN_MESSAGE = (
     "Cette feuille de temps est gelée : elle a été envoyée à la paie et ne peut plus être "
-    "modifiée. Pour corriger des heures, faites un ajustement dans Avantage."
+    "modifiée. Pour la corriger, un Admin des feuilles de temps la dégèle avec un motif."
 )
 #: HTTP status of each refusal, and a word of the message the user reads.
 REFUSALS = {
