@@ -135,3 +135,32 @@ def valid_sheets(batch: ExportBatch) -> list[Timesheet]:
             .order_by(Timesheet.week_start, Timesheet.employee_id, Timesheet.id)
         )
     )
+
+
+#: Sheets in correction named above the export list (the count is always the whole).
+CORRECTIONS_LISTED = 20
+
+
+def corrections_under_way(
+    company_id: int, weeks: tuple[date, date] | None
+) -> tuple[int, list[Timesheet]]:
+    """The sheets unfrozen for a correction that cannot be sent yet (not validated again),
+    in the pay period when one is chosen: how many, and the first of them."""
+    where = [
+        Timesheet.company_id == company_id,
+        Timesheet.in_correction.is_(True),
+        Timesheet.status.not_in(SENDABLE),
+    ]
+    if weeks is not None:
+        where.append(Timesheet.week_start.between(*weeks))
+    total = db.session.scalar(sa.select(sa.func.count(Timesheet.id)).where(*where))
+    if not total:
+        return 0, []
+    sheets = db.session.scalars(
+        sa.select(Timesheet)
+        .where(*where)
+        .options(joinedload(Timesheet.employee))
+        .order_by(Timesheet.week_start.desc(), Timesheet.id)
+        .limit(CORRECTIONS_LISTED)
+    )
+    return total, list(sheets)

@@ -67,9 +67,13 @@ def test_a_sheet_in_correction_is_flagged_in_the_export_list_budget_and_history(
     batch = sheet.last_export
     degeler(client, sheet)
     correct_tuesday(db.session.get(Timesheet, sheet.id))
+    url = f"/feuilles-de-temps/exportation?integration={world.integration.id}"
+    waiting = text(client.get(url))  # a draft: not in the list yet, but said above it
+    assert "1 feuille dégelée pour une correction n'est pas encore validée" in waiting
+    assert f'data-in-correction="{sheet.id}"' in waiting and "brouillon" in waiting
     revalidate(world, db.session.get(Timesheet, sheet.id))
-    listing = text(client.get(f"/feuilles-de-temps/exportation?integration={world.integration.id}"))
-    assert "En correction · R1" in listing
+    listing = text(client.get(url))
+    assert "En correction · R1" in listing and 'id="corrections-under-way"' not in listing
     history = text(client.get("/historique/"))
     assert 'data-in-correction="1"' in history and "1 feuille en correction" in history
     from portal.services.sync import budget

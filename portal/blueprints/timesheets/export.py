@@ -99,6 +99,7 @@ def export_index():
         period_days=weeks,
         pagination=pagination,
         hours=export_queries.sheet_hours([sheet.id for sheet in pagination.items]),
+        corrections=export_queries.corrections_under_way(current_user.company_id, weeks),
         select_all=request.args.get("tout") == "1",
         integration=integration,
         integrations=choices,
