@@ -31,14 +31,13 @@ from portal.models import (
     RecordLink,
     RemoteRecord,
     SyncRun,
+    SyncRunNote,
     SyncSection,
     User,
 )
 from portal.services import integrations, runs
 from portal.services.bulk_insert import insert_rows
-from portal.services.sync import run_section, section_sync
-
-PAGE_SIZE = 500
+from portal.services.sync import PAGE_SIZE, run_section, section_sync
 
 
 def setup(url: str, simulator_port: int, password: str, key: str):
@@ -105,8 +104,9 @@ def _listed(port: int, password: str, key: str) -> tuple[list[dict], int]:
         return items, client.round_trips
 
 
-#: The tables an Employés sync writes: the people, Avantage's cached records, the links.
-WRITTEN = (User.__table__, RemoteRecord.__table__, RecordLink.__table__)
+#: The tables an Employés sync writes rows in: the people, Avantage's cached records, the
+#: links, and the run's notes (a line of its details per person created or linked).
+WRITTEN = (User.__table__, RemoteRecord.__table__, RecordLink.__table__, SyncRunNote.__table__)
 
 
 def written_rows(company_id: int) -> dict[str, list[dict]]:
@@ -202,11 +202,11 @@ def main() -> None:
     )
     print(
         "same-rows floor: the same pages listed with the client, then exactly the rows the "
-        "sync ended up with (employees, cached records, links; every column, values already "
-        "computed) written with one bulk insert per table (COPY on PostgreSQL) into empty "
-        "copies with the same indexes and foreign keys, one commit; it leaves out "
-        "matching, derived values (sort and match keys, placeholders), e-mail checks, run "
-        "counters, notes and the commit per page."
+        "sync ended up with (employees, cached records, links, the run's notes; every "
+        "column, values already computed) written with one bulk insert per table (COPY on "
+        "PostgreSQL) into empty copies with the same indexes and foreign keys, one commit; "
+        "it leaves out matching, derived values (sort and match keys, placeholders), e-mail "
+        "checks, run counters and the commit per page."
     )
     results = [
         measure_scale(args.employees * scale, args.pairs, args.database_url) for scale in scales

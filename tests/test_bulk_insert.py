@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Company, User
+from portal.models.base import utcnow
 from portal.models.company import name_sort_of
 from portal.services.bulk_insert import insert_rows
 from portal.services.text import normalise_employee_number
@@ -32,15 +33,19 @@ def test_rows_get_the_defaults_an_insert_gives(app):
     db.session.add(company)
     db.session.flush()
     db.session.execute(User.__table__.insert(), [_person(company.id, 1)])
+    before = utcnow()
     insert_rows(User.__table__, [_person(company.id, 2), _person(company.id, 3)])
+    after = utcnow()
     inserted, *bulk = db.session.scalars(sa.select(User).order_by(User.email)).all()
     for user in bulk:
         assert user.name_sort == name_sort_of(user.first_name, user.last_name)
         assert user.match_key == normalise_employee_number(user.employee_number)
         for name in SCALAR_DEFAULTS:
             assert getattr(user, name) == getattr(inserted, name), name
-        assert user.created_at is not None and user.updated_at is not None
-    assert len({user.login_token for user in (inserted, *bulk)}) == 3  # each its own
+        assert before <= user.created_at <= user.updated_at <= after
+    # The clock is read once for the statement, as SQL's now() would; a key is each row's own.
+    assert len({user.created_at for user in bulk}) == 1
+    assert len({user.login_token for user in (inserted, *bulk)}) == 3
 
 
 def test_a_default_only_sql_computes_is_given_or_refused(app):

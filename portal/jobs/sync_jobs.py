@@ -145,7 +145,7 @@ def _run(app, run: SyncRun, lease: Lease) -> None:
                 run,
                 client,
                 sync.section_sync(run.section),
-                page_size=current_app.config.get("SYNC_PAGE_SIZE", 500),
+                page_size=current_app.config.get("SYNC_PAGE_SIZE", sync.PAGE_SIZE),
                 lease=lease,
             )
         runs.finish(run, lease)

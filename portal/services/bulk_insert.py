@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -74,7 +75,10 @@ class _InsertedRow:
 
 def _with_defaults(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``rows`` with the Python-side default of each column they leave out; a default
-    that only SQL computes (``func.now()``) is refused: give the value."""
+    that only SQL computes (``func.now()``) is refused: give the value.
+
+    A default that reads only the clock (``utcnow``) is taken once for all the rows: they are
+    one statement, and SQL's ``now()`` also gives every row of a statement the same time."""
     missing = [
         column
         for column in table.columns
@@ -85,15 +89,43 @@ def _with_defaults(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str
             raise ValueError(f"{table.name}.{column.name}: give its value, rows are bound here")
     if not missing:
         return rows
+    shared = {}
+    for column in missing:
+        default = column.default
+        if default.is_scalar:
+            shared[column.name] = default.arg
+        elif _reads_nothing(default.arg):
+            value = default.arg(None)
+            if isinstance(value, datetime):  # a key or a dict, say, is each row's own
+                shared[column.name] = value
+    per_row = [column for column in missing if column.name not in shared]
     completed = []
     for row in rows:
-        row = dict(row)
+        row = {**row, **shared}
         context = _InsertedRow(row)
-        for column in missing:
-            default = column.default
-            row[column.name] = default.arg(context) if default.is_callable else default.arg
+        for column in per_row:
+            row[column.name] = column.default.arg(context)
         completed.append(row)
     return completed
+
+
+def _reads_nothing(default: Callable) -> bool:
+    """Whether a column default's callable was written without the context argument
+    (SQLAlchemy wraps such a function and keeps it as ``__wrapped__``)."""
+    return getattr(default, "__wrapped__", None) is not None
+
+
+def _last_kept(process: Callable) -> Callable:
+    """``process`` remembering its last value: rows that share a value (one time for the
+    whole insert, one company) convert it once."""
+    last: list[Any] = [object(), None]
+
+    def bind(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return bind
 
 
 def _processor(column_type: sa.types.TypeEngine, dialect: sa.Dialect) -> Callable | None:
@@ -101,4 +133,5 @@ def _processor(column_type: sa.types.TypeEngine, dialect: sa.Dialect) -> Callabl
     serializer; None as SQL NULL), the others as the type's own bind processing does it."""
     if isinstance(column_type, sa.JSON):
         return lambda value: None if value is None else json.dumps(value)
-    return column_type.bind_processor(dialect)
+    process = column_type.bind_processor(dialect)
+    return process and _last_kept(process)

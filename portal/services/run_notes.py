@@ -11,6 +11,7 @@ from sqlalchemy.engine import Row
 from portal.i18n import gettext as _
 from portal.models import SyncRun, SyncRunNote, db
 from portal.services import spreadsheet
+from portal.services.bulk_insert import insert_rows
 from portal.services.spreadsheet import safe_text
 
 #: How many notes (details) a run's page lists; the CSV has every stored one.
@@ -22,27 +23,27 @@ MAX_STORED_NOTES = 100_000
 NOTES_CHUNK = 1_000
 
 
-def add_note(run: SyncRun, pending: list[dict], action: str, key: str, label: str) -> None:
-    """Count a note and, within the bound, queue its row in ``pending`` (see write_notes)."""
-    if run.notes_total < MAX_STORED_NOTES:
-        pending.append(
-            {
-                "company_id": run.company_id,
-                "run_id": run.id,
-                "position": run.notes_total,
-                "action": action,
-                "key": key[:120],
-                "label": label,
-            }
-        )
-    run.notes_total += 1
+def add_note(pending: list[dict], action: str, key: str, label: str) -> None:
+    """Queue a note in ``pending``: :func:`write_notes` numbers, stores and counts it."""
+    pending.append({"action": action, "key": key[:120], "label": label})
 
 
-def write_notes(pending: list[dict]) -> None:
-    """Insert the queued notes with one statement (the caller commits with its page)."""
-    if pending:
-        db.session.execute(SyncRunNote.__table__.insert(), pending)
-        pending.clear()
+def write_notes(run: SyncRun, pending: list[dict]) -> None:
+    """Number the queued notes after the run's, store those within the bound with one bulk
+    insert (COPY on PostgreSQL), count them all (the caller commits with its page)."""
+    if not pending:
+        return
+    first = run.notes_total
+    stored = pending[: max(0, MAX_STORED_NOTES - first)]
+    insert_rows(
+        SyncRunNote.__table__,
+        [
+            {"company_id": run.company_id, "run_id": run.id, "position": first + rank, **note}
+            for rank, note in enumerate(stored)
+        ],
+    )
+    run.notes_total = first + len(pending)
+    pending.clear()
 
 
 def clear_notes(run: SyncRun) -> None:

@@ -17,12 +17,14 @@ from portal.models import RunStatus, SyncSection
 
 #: The statements a page of the Employés sync sends whose cost could grow with the table.
 LOOKUPS = ("SELECT user.employee_number, user.id ", "SELECT lower(user.email) ")
-EMPLOYEES = 1_200  # three pages of 500
+PAGE = 500
+EMPLOYEES = 1_200  # three pages
 
 
 @pytest.fixture
-def page_lookups(connect, sync_now, make_simulator):
+def page_lookups(app, connect, sync_now, make_simulator):
     """The lookups (statement, parameters) of an Employés run into an empty company."""
+    app.config["SYNC_PAGE_SIZE"] = PAGE
     simulator = make_simulator(employees=EMPLOYEES)
     integration = connect(simulator)
     sent: list[tuple[str, object]] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.models import SyncSection
-from portal.services.sync.engine import SectionSync, run_section
+from portal.services.sync.engine import PAGE_SIZE, SectionSync, run_section
 
 
 def section_sync(section: SyncSection) -> SectionSync:
@@ -33,4 +33,4 @@ def section_sync(section: SyncSection) -> SectionSync:
     return syncs[section]()
 
 
-__all__ = ["SectionSync", "run_section", "section_sync"]
+__all__ = ["PAGE_SIZE", "SectionSync", "run_section", "section_sync"]

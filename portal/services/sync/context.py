@@ -3,6 +3,7 @@ records as light rows, the page's pending writes, and the decision taken for a r
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -63,6 +64,9 @@ class SyncContext:
     changed_records: list[dict[str, Any]] = field(default_factory=list)
     #: The page's notes (``run_notes.add_note``), written with it, in a preview too.
     new_notes: list[dict[str, Any]] = field(default_factory=list)
+    #: The page's counts (created, linked, updated, unchanged, warnings), added to the run
+    #: with the page.
+    tally: Counter[str] = field(default_factory=Counter)
 
     @property
     def preview(self) -> bool:

@@ -51,5 +51,5 @@ def mark_removed(
                 or key
             )
             text = key.strip() if label == key else f"{key.strip()} — {label}"
-            run_notes.add_note(ctx.run, ctx.new_notes, "removed", key, text)
+            run_notes.add_note(ctx.new_notes, "removed", key, text)
     return removed_linked
