@@ -127,9 +127,17 @@ def seeded(request, company, rq, make_simulator):
 
 def pytest_terminal_summary(terminalreporter) -> None:
     """Where the journey (test_journey.py) left its screenshots."""
-    from tests.browser.journey_steps import SHOT_FOLDERS
+    from tests.browser.journey_steps import SHOTS_PROPERTY
 
-    if SHOT_FOLDERS:
+    folders = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", ())
+        if name == SHOTS_PROPERTY
+    ]
+    if folders:
         terminalreporter.write_sep("-", "captures d'écran du parcours")
-        for folder in dict.fromkeys(SHOT_FOLDERS):
-            terminalreporter.write_line(str(folder))
+        for folder in dict.fromkeys(folders):
+            terminalreporter.write_line(folder)

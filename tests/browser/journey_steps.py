@@ -13,8 +13,9 @@ from playwright.sync_api import Locator, Page, expect
 from tests.browser.conftest import follow, settled
 from tests.fixtures.queue import BackgroundWorker
 
-#: Every journey's screenshot folder, printed in pytest's terminal summary (conftest.py).
-SHOT_FOLDERS: list[Path] = []
+#: The report property naming a journey's screenshot folder, which pytest's terminal summary
+#: prints (conftest.py); a property travels with the report from a pytest-xdist worker.
+SHOTS_PROPERTY = "screenshots"
 #: A sync or an export, as the page shows it when it has finished.
 DONE = 30_000
 
