@@ -50,20 +50,15 @@ node-deps: node_modules/.installed
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y --no-install-recommends default-jre-headless >/dev/null; \
 	  else sudo apt-get install -y --no-install-recommends default-jre-headless >/dev/null; fi; }
 
-# Tests run in TEST_WORKERS processes (pytest-xdist; each has its own SQLite file, embedded
-# Redis and, on PostgreSQL, database): many wait on sockets, browsers and workers rather than
-# on the processor. TEST_WORKERS=0 runs them in this process.
-TEST_WORKERS ?= 2
-
 test: install translations browser-deps node-deps
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest
 
 # The database tests again on PostgreSQL (CI runs it beside `make test` when a server answers;
 # without pytest's cache, which the other run writes).
 test-postgres: install translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/portal_test} \
-	  $(BIN)/pytest -n $(TEST_WORKERS) -m "not browser" --ignore=tests/avantage -p no:cacheprovider
+	  $(BIN)/pytest -m "not browser" --ignore=tests/avantage -p no:cacheprovider
 
 # Every script of bench/ at modest sizes, then one table (figure, value, floor, ratio, target,
 # met). The load test needs a PostgreSQL server on 127.0.0.1:5432 and redis-server.

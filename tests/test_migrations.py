@@ -15,7 +15,7 @@ from flask_migrate import downgrade, upgrade
 from portal.extensions import db
 from portal.formatting import sort_key_text
 from portal.models.company import name_sort_of
-from tests.fixtures.database import own_database, separate_app
+from tests.fixtures.database import separate_app
 
 
 @pytest.fixture
@@ -24,15 +24,14 @@ def empty_database_url(tmp_path):
     if not url:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    target = sa.make_url(own_database(url, "portal_migrations_test"))
+    target = sa.make_url(url).set(database="portal_migrations_test")
     admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    drop = sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
     with admin.connect() as connection:
-        connection.execute(drop)
-        connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+        connection.execute(sa.text('DROP DATABASE IF EXISTS "portal_migrations_test" WITH (FORCE)'))
+        connection.execute(sa.text('CREATE DATABASE "portal_migrations_test"'))
     yield target.render_as_string(hide_password=False)
     with admin.connect() as connection:
-        connection.execute(drop)
+        connection.execute(sa.text('DROP DATABASE IF EXISTS "portal_migrations_test" WITH (FORCE)'))
     admin.dispose()
 
 

@@ -127,17 +127,9 @@ def seeded(request, company, rq, make_simulator):
 
 def pytest_terminal_summary(terminalreporter) -> None:
     """Where the journey (test_journey.py) left its screenshots."""
-    from tests.browser.journey_steps import SHOTS_PROPERTY
+    from tests.browser.journey_steps import SHOT_FOLDERS
 
-    folders = [
-        value
-        for reports in terminalreporter.stats.values()
-        for report in reports
-        if getattr(report, "when", None) == "call"
-        for name, value in getattr(report, "user_properties", ())
-        if name == SHOTS_PROPERTY
-    ]
-    if folders:
+    if SHOT_FOLDERS:
         terminalreporter.write_sep("-", "captures d'écran du parcours")
-        for folder in dict.fromkeys(folders):
-            terminalreporter.write_line(folder)
+        for folder in dict.fromkeys(SHOT_FOLDERS):
+            terminalreporter.write_line(str(folder))

@@ -13,9 +13,8 @@ from playwright.sync_api import Locator, Page, expect
 from tests.browser.conftest import follow, settled
 from tests.fixtures.queue import BackgroundWorker
 
-#: The report property naming a journey's screenshot folder, which pytest's terminal summary
-#: prints (conftest.py); a property travels with the report from a pytest-xdist worker.
-SHOTS_PROPERTY = "screenshots"
+#: Every journey's screenshot folder, printed in pytest's terminal summary (conftest.py).
+SHOT_FOLDERS: list[Path] = []
 #: A sync or an export, as the page shows it when it has finished.
 DONE = 30_000
 

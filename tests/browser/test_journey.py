@@ -110,15 +110,7 @@ def failed_responses(page) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_the_help_article_from_a_blank_company(
-    variant,
-    page,
-    live_server,
-    sign_in,
-    make_simulator,
-    rq,
-    server_errors,
-    failed_responses,
-    record_property,
+    variant, page, live_server, sign_in, make_simulator, rq, server_errors, failed_responses
 ):
     simulator = make_simulator(**VARIANTS[variant])
     numbers = {"1002": "1002", "1003": "1003"}
@@ -140,7 +132,7 @@ def test_the_help_article_from_a_blank_company(
     folder = SHOTS / variant
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    record_property(steps.SHOTS_PROPERTY, str(folder))
+    steps.SHOT_FOLDERS.append(folder)
     journey = steps.Journey(page, live_server, folder)
 
     sign_in(admin)
