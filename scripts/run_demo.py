@@ -87,14 +87,21 @@ def running(process: psutil.Process) -> bool:
 
 
 def end(processes: list[psutil.Process], grace: float) -> None:
-    """Give ``processes`` ``grace`` seconds to end, then kill the ones left, and say so."""
+    """Give ``processes`` ``grace`` seconds to end, then kill the ones left and their
+    children of the moment, and say so. Children are read again at the kill: a process may
+    have started some since ``processes`` was listed (gunicorn's new workers after a SIGHUP),
+    and once their parent is killed nothing leads to them any more."""
     deadline = time.monotonic() + grace
     while (left := [p for p in processes if running(p)]) and time.monotonic() < deadline:
         time.sleep(POLL)
     for process in left:
         with contextlib.suppress(psutil.NoSuchProcess):
-            print(f"Arrêt forcé : {process.pid} {' '.join(process.cmdline())}", file=sys.stderr)
-            process.kill()
+            family = [process, *process.children(recursive=True)]
+            for member in family:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    command = " ".join(member.cmdline())
+                    print(f"Arrêt forcé : {member.pid} {command}", file=sys.stderr)
+                    member.kill()
 
 
 class EmbeddedRedis:

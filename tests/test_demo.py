@@ -8,6 +8,7 @@ redis-server, wherever PORTAL_INSTANCE_PATH puts the instance folder.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import signal
 import socket
@@ -21,6 +22,9 @@ from pathlib import Path
 
 import psutil
 import pytest
+
+#: The demo's database is its own SQLite file: a PostgreSQL run would only run these again.
+pytestmark = pytest.mark.own_database
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The first start migrates and loads the demo data; a loaded 2-core machine needs time.
@@ -194,3 +198,47 @@ def test_stopping_the_demo_stops_everything_it_started(
 
     assert describe(demo.left()) == [], demo.output()
     assert f"--state {demo.instance / 'avantage-simulator.json'}" in commands, commands
+
+
+#: A parent that answers SIGTERM by starting a child and staying, as gunicorn's master starts
+#: new workers on a SIGHUP that comes with the demo's own stop.
+RESPAWNING_PARENT = """
+import signal, subprocess, sys, time
+children = []
+def respawn(*_):
+    children.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"]))
+signal.signal(signal.SIGTERM, respawn)
+print("ready", flush=True)
+while True:
+    time.sleep(0.05)
+"""
+
+
+def test_a_forced_stop_kills_the_children_started_after_the_processes_were_listed():
+    spec = importlib.util.spec_from_file_location("run_demo", ROOT / "scripts" / "run_demo.py")
+    run_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_demo)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", RESPAWNING_PARENT], stdout=subprocess.PIPE, text=True
+    )
+    children: list[psutil.Process] = []
+    try:
+        assert parent.stdout.readline() == "ready\n"
+        listed = [psutil.Process(parent.pid)]  # before its child exists
+        parent.terminate()
+        deadline = time.monotonic() + 10
+        while not (children := listed[0].children()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert children, "the parent started no child on SIGTERM"
+        run_demo.end(listed, grace=0.2)
+        _, left = psutil.wait_procs(children, timeout=10)
+        assert left == [], describe(left)
+        assert parent.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        for process in children:  # what a failed check left
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        parent.stdout.close()
