@@ -55,10 +55,11 @@ test: install translations browser-deps node-deps
 	$(BIN)/pytest
 
 # The database tests again on PostgreSQL (CI runs it beside `make test` when a server answers;
-# without pytest's cache, which the other run writes).
+# without pytest's cache, which the other run writes). Left out: the browser, the protocol and
+# the tests whose portal has a database of its own (they would only run again).
 test-postgres: install translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/portal_test} \
-	  $(BIN)/pytest -m "not browser" --ignore=tests/avantage -p no:cacheprovider
+	  $(BIN)/pytest -m "not browser and not own_database" --ignore=tests/avantage -p no:cacheprovider
 
 # Every script of bench/ at modest sizes, then one table (figure, value, floor, ratio, target,
 # met). The load test needs a PostgreSQL server on 127.0.0.1:5432 and redis-server.

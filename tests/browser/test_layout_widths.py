@@ -21,6 +21,9 @@ from tests.browser.page_catalogue import (
 )
 from tests.browser.window_fit import measure
 
+#: The window every page is measured in here (see test_every_page_fits_the_window).
+PHONE = "390 px"
+
 
 def test_every_get_route_is_a_page_or_a_named_fragment(app, request, company):
     """A GET route added to the app is measured here, or said to be a region of a page."""
@@ -65,7 +68,10 @@ def _layout_problems(page: Page, live_server: str, urls: list[str], who: str) ->
 def test_every_page_fits_the_window(
     app, browser: Browser, browser_context_args, live_server, seeded
 ):
-    """No page is wider than the window, at 1366 px or on a 390 px phone, for any user."""
+    """No page is wider than the window, at 1366 px or on a 390 px phone, for any user.
+
+    At 1366 px test_accessibility measures every page of every role in French already: here
+    French on the phone (its words are longer than English's), and the Aperçu at both."""
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600  # the CSS and scripts load once per width
     admin_pages = page_urls(
         app, seeded.admin, {"signed_in", "reviewer", "ts_admin", "manager", "superadmin"}
@@ -75,20 +81,26 @@ def test_every_page_fits_the_window(
     employee_pages = page_urls(app, seeded.employee, {"signed_in"})
     failures = []
     for label in WIDTHS:
+        every_page = label == PHONE
         context = context_at(browser, browser_context_args, label)
         page = context.new_page()
-        failures += [
-            f"{label}: {f}" for f in _layout_problems(page, live_server, public_pages, "public")
-        ]
+        if every_page:
+            failures += [
+                f"{label}: {f}" for f in _layout_problems(page, live_server, public_pages, "public")
+            ]
         sign_in_page(page, live_server, seeded.admin.actor)
-        failures += [
-            f"{label}: {f}" for f in _layout_problems(page, live_server, admin_pages, "Superadmin")
-        ]
+        if every_page:
+            failures += [
+                f"{label}: {f}"
+                for f in _layout_problems(page, live_server, admin_pages, "Superadmin")
+            ]
         failures += [f"{label}: {f}" for f in _preview_problems(page, live_server, seeded.admin)]
-        context.clear_cookies()
-        sign_in_page(page, live_server, seeded.employee.actor)
-        failures += [
-            f"{label}: {f}" for f in _layout_problems(page, live_server, employee_pages, "employee")
-        ]
+        if every_page:
+            context.clear_cookies()
+            sign_in_page(page, live_server, seeded.employee.actor)
+            failures += [
+                f"{label}: {f}"
+                for f in _layout_problems(page, live_server, employee_pages, "employee")
+            ]
         context.close()
     assert not failures, "pages that do not fit the window:\n" + "\n".join(failures)
