@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.models import db
+from portal.models.base import utcnow
 
 
 def insert_rows(table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -77,8 +77,8 @@ def _with_defaults(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str
     """``rows`` with the Python-side default of each column they leave out; a default
     that only SQL computes (``func.now()``) is refused: give the value.
 
-    A default that reads only the clock (``utcnow``) is taken once for all the rows: they are
-    one statement, and SQL's ``now()`` also gives every row of a statement the same time."""
+    The clock (a ``utcnow`` default) is read once for all the rows: they are one statement,
+    and SQL's ``now()`` also gives every row of a statement the same time."""
     missing = [
         column
         for column in table.columns
@@ -89,15 +89,11 @@ def _with_defaults(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str
             raise ValueError(f"{table.name}.{column.name}: give its value, rows are bound here")
     if not missing:
         return rows
-    shared = {}
-    for column in missing:
-        default = column.default
-        if default.is_scalar:
-            shared[column.name] = default.arg
-        elif _reads_nothing(default.arg):
-            value = default.arg(None)
-            if isinstance(value, datetime):  # a key or a dict, say, is each row's own
-                shared[column.name] = value
+    shared = {
+        column.name: column.default.arg if column.default.is_scalar else utcnow()
+        for column in missing
+        if column.default.is_scalar or _reads_the_clock(column.default.arg)
+    }
     per_row = [column for column in missing if column.name not in shared]
     completed = []
     for row in rows:
@@ -109,10 +105,10 @@ def _with_defaults(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str
     return completed
 
 
-def _reads_nothing(default: Callable) -> bool:
-    """Whether a column default's callable was written without the context argument
-    (SQLAlchemy wraps such a function and keeps it as ``__wrapped__``)."""
-    return getattr(default, "__wrapped__", None) is not None
+def _reads_the_clock(default: Callable) -> bool:
+    """Whether a column default is ``utcnow`` (SQLAlchemy keeps a function that takes no
+    context as ``__wrapped__``)."""
+    return getattr(default, "__wrapped__", None) is utcnow
 
 
 def _last_kept(process: Callable) -> Callable:

@@ -175,6 +175,35 @@ def test_english_csv_uses_commas(client, connect, make_simulator, employee_1001)
     assert len(header) == 3
 
 
+def test_notes_are_numbered_after_the_runs_and_counted_past_the_bound(
+    connect, make_simulator, monkeypatch
+):
+    """Each page's notes follow the run's earlier ones; past the bound they are only counted."""
+    monkeypatch.setattr(run_notes, "MAX_STORED_NOTES", 3)
+    integration = connect(make_simulator(employees=5))
+    run = SyncRun(
+        company_id=integration.company_id,
+        integration_id=integration.id,
+        section=EMPLOYEES,
+        lock_key="x",
+        status=RunStatus.SUCCEEDED,
+        active=False,
+    )
+    db.session.add(run)
+    db.session.flush()
+    for page in (["1001", "1002"], ["1003", "1004"]):
+        pending: list[dict] = []
+        for key in page:
+            run_notes.add_note(pending, "created", key, f"{key} — créé")
+        run_notes.write_notes(run, pending)
+        assert pending == []
+    stored = db.session.execute(
+        db.select(SyncRunNote.position, SyncRunNote.key).where(SyncRunNote.run_id == run.id)
+    ).all()
+    assert sorted(stored) == [(0, "1001"), (1, "1002"), (2, "1003")]
+    assert run.notes_total == 4
+
+
 def test_a_formula_in_avantage_data_is_not_run_by_the_spreadsheet():
     assert spreadsheet.safe_text('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert spreadsheet.safe_text("Josée Tremblay") == "Josée Tremblay"
