@@ -533,7 +533,8 @@ CASES = [
         "/feuilles-de-temps/activites?prefix=hour-new-&hour-new-project_id={project.id}",
         headers=HTMX),
     get("timesheets.employee_options", "reviewer",
-        "/feuilles-de-temps/employes/options?q=a&cible=employe&employe={other.id}", headers=HTMX),
+        "/feuilles-de-temps/employes/options?recherche=a&cible=employe&employe={other.id}",
+        headers=HTMX),
     get("timesheets.expense_value_field", "signed_in",
         "/feuilles-de-temps/valeur-depense?prefix=expense-new-"
         "&expense-new-expense_type_id={km.id}", headers=HTMX),

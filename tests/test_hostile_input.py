@@ -35,6 +35,7 @@ from tests.authz_table import CASES, HTMX, Case, World, hx, post
 #: Names a form may read beyond those the valid request shows (a branch it did not take).
 GENERIC_FIELDS = (
     *("kind", "status", "statut", "licence", "timesheet_permission", "page", "q", "date"),
+    "recherche",
     *("project_id", "activity_id", "trade_id", "hour_type_id", "expense_type_id"),
     *("hours", "amount", "quantity", "value", "integration", "sheet", "next"),
 )

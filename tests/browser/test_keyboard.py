@@ -248,7 +248,11 @@ def test_an_employee_picker_is_searched_by_keyboard(page, live_server, make_user
     week_picker = page.get_by_role("form", name="Ouvrir une semaine")
     search = week_picker.get_by_label("Rechercher un employé par nom ou numéro")
     select = week_picker.get_by_label("Employé", exact=True)
-    expect(select.locator("option")).to_have_count(34)  # everyone, before a search
+    # Before a search: the placeholder, the person chosen (self), the first 20 by name.
+    expect(select.locator("option")).to_have_count(22)
+    expect(week_picker.get_by_role("status")).to_have_text(
+        "Les 20 premiers employés par nom : cherchez un nom ou un numéro pour les autres."
+    )
 
     search.focus()
     page.keyboard.type("josee trem")

@@ -84,6 +84,7 @@ class SheetFilterForm(Form):
 
     week = DateField(_l("Semaine du"), name="semaine")
     employee_id = SelectField(_l("Employé"), name="employe", coerce=parse_id, validate_choice=False)
+    employee_search = StringField(name="recherche")
     status = SelectField(_l("Statut"), name="statut", validate_choice=False)
     project_id = SelectField(_l("Projet"), name="projet", coerce=parse_id, validate_choice=False)
 
@@ -99,6 +100,7 @@ class WeekForm(Form):
         coerce=parse_id,
         validate_choice=False,
     )
+    employee_search = StringField(name="recherche")
 
 
 def _code_name(entry) -> str:
@@ -267,12 +269,22 @@ def expense_data(form: ExpenseLineForm) -> ExpenseLineData:
     )
 
 
-def _people(company_id: int, actor: User, *, active_only: bool, placeholder) -> list:
-    return _options(
-        timesheets.employees(company_id, actor, active_only=active_only),
-        placeholder,
-        employee_search.employee_label,
+def _people(company_id: int, actor: User, form, *, active_only: bool, placeholder) -> None:
+    """Give the form's employee select the screenful its search finds (everyone's first
+    screenful before a search), the chosen person kept; the picker's status line reads
+    ``form.employee_matches``."""
+    field = form.employee_id
+    chosen = field.data if isinstance(field.data, int) and field.data > 0 else None
+    matches = employee_search.picker_matches(
+        company_id,
+        actor,
+        form.employee_search.data or "",
+        active_only=active_only,
+        chosen_id=chosen,
     )
+    people = [matches.kept, *matches.people] if matches.kept else matches.people
+    field.choices = _options(people, placeholder, employee_search.employee_label)
+    form.employee_matches = matches
 
 
 def filter_form(company_id: int, actor: User, args) -> SheetFilterForm:
@@ -283,25 +295,25 @@ def filter_form(company_id: int, actor: User, args) -> SheetFilterForm:
         timesheets.filter_projects(company_id), _("Tous les projets")
     )
     if timesheets.is_reviewer(actor):
-        form.employee_id.choices = _people(
-            company_id, actor, active_only=False, placeholder=_("Tous les employés")
-        )
+        _people(company_id, actor, form, active_only=False, placeholder=_("Tous les employés"))
     else:
-        del form.employee_id
+        del form.employee_id, form.employee_search
     return form
 
 
-def week_form(company_id: int, actor: User, sheet: Timesheet | None = None, args=None):
-    """Open a week: the sheet's (or the query's) day and employee as starting values."""
+def week_form(
+    company_id: int, actor: User, sheet: Timesheet | None = None, args=None, search: str = ""
+):
+    """Open a week: the sheet's (or the query's) day and employee as starting values;
+    ``search``, a search that did not settle on one person (see ``open_week``)."""
     form = WeekForm(
         args,
         day=sheet.week_start if sheet else today(),
         employee_id=sheet.employee_id if sheet else actor.id,
+        employee_search=search,
     )
     if timesheets.is_reviewer(actor):
-        form.employee_id.choices = _people(
-            company_id, actor, active_only=True, placeholder=_("— Choisir un employé —")
-        )
+        _people(company_id, actor, form, active_only=True, placeholder=_("— Choisir un employé —"))
     else:
-        del form.employee_id
+        del form.employee_id, form.employee_search
     return form

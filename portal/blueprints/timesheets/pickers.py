@@ -22,13 +22,13 @@ _SELECT_ID = re.compile(r"[A-Za-z][\w-]{0,60}")
 @login_required
 @timesheet_permission_required(TimesheetPermission.EXTENDED)
 def employee_options():
-    """The ``<option>``s of an employee picker for the search ``q`` (htmx swaps them into the
-    select), the person already chosen kept, and the count for the picker's status line."""
+    """The ``<option>``s of an employee picker for the search ``recherche`` (htmx swaps them
+    into the select), the person already chosen kept, and the picker's status line."""
     select_id = request.args.get("cible", "")
     if not _SELECT_ID.fullmatch(select_id):
         abort(400)
     chosen = parse_id(request.args.get("employe"))
-    text = request.args.get("q", "")
+    text = request.args.get("recherche", "")
     matches = employee_search.search_employees(
         current_user.company_id,
         current_user,
@@ -47,6 +47,5 @@ def employee_options():
             if request.args.get("vide") == "tous"
             else _("— Choisir un employé —")
         ),
-        limit=employee_search.LIMIT,
         label=employee_search.employee_label,
     )

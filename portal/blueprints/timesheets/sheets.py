@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.blueprints.rendering import page_or_fragment
 from portal.blueprints.timesheets import bp, context, forms
+from portal.i18n import gettext as _
 from portal.models import TimesheetStatus
-from portal.services import avantage_status, timesheets
+from portal.services import avantage_status, employee_search, timesheets
+from portal.services.users import search_words
 
 #: The deepest page the list goes to (bounds the OFFSET of the query).
 MAX_PAGE = 10_000
@@ -51,17 +53,34 @@ def index():
             company_id, {sheet.employee_id for sheet in pagination.items}
         ),
         waiting=timesheets.count_waiting(company_id, current_user),
-        week_form=forms.week_form(company_id, current_user),
+        week_form=forms.week_form(
+            company_id, current_user, search=request.args.get("recherche_semaine", "")
+        ),
     )
 
 
 @bp.get("/semaine")
 @login_required
 def open_week():
-    """« Ma semaine » and the week picker: a day (today by default), whose (self by default)."""
+    """« Ma semaine » and the week picker: a day (today by default), whose (self by default).
+    A search sent with it (typed without JavaScript) opens the week of the person it finds;
+    when it finds several or nobody, the list's week picker shows its matches instead."""
     form = forms.week_form(current_user.company_id, current_user, args=request.args)
     day = form.day.data or forms.today()
     employee_id = positive(form.employee_id.data) if form.employee_id else None
+    text = form.employee_search.data if form.employee_id else ""
+    if text and search_words(text):
+        employee_id, found = employee_search.settle(
+            current_user.company_id, current_user, text, employee_id
+        )
+        if employee_id is None:
+            flash(
+                _("Plusieurs employés correspondent : choisissez dans la liste.")
+                if found
+                else _("Aucun employé ne correspond à « %(text)s ».", text=text[:80]),
+                "warning",
+            )
+            return redirect(url_for("timesheets.index", recherche_semaine=text[:80]))
     return redirect(
         url_for(
             "timesheets.week",
