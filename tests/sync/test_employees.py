@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from portal.extensions import db
@@ -15,7 +17,8 @@ from portal.models import (
     Trade,
     User,
 )
-from portal.services import run_notes
+from portal.services import collector, run_notes
+from portal.services.sync.employees import EmployeeSync
 
 EMPLOYEES = SyncSection.EMPLOYEES
 
@@ -138,3 +141,22 @@ def test_full_resync_marks_records_removed_from_avantage(
     record = db.session.scalar(db.select(RemoteRecord).where(RemoteRecord.key == "1005"))
     assert record.removed_at is not None
     assert _link("1005").local_id is not None  # the employee stays, shown as removed
+
+
+def test_a_sync_runs_with_fewer_collections_and_leaves_the_default(
+    connect, sync_now, make_simulator, monkeypatch
+):
+    """The pages are decided with the bulk threshold (services/collector.py), and the
+    process's own is back once the run ends."""
+    default, seen = gc.get_threshold(), set()
+    decide = EmployeeSync.decide
+
+    def watched(self, ctx, item):
+        seen.add(gc.get_threshold()[0])
+        return decide(self, ctx, item)
+
+    monkeypatch.setattr(EmployeeSync, "decide", watched)
+    run = sync_now(connect(make_simulator(employees=5)), EMPLOYEES)
+    assert run.status == RunStatus.SUCCEEDED
+    assert seen == {collector.BULK_THRESHOLD}
+    assert gc.get_threshold() == default

@@ -16,7 +16,7 @@ from portal.i18n import gettext as _
 from portal.models import RecordLink, RemoteRecord, SyncRun, SyncSection, db
 from portal.models.base import utcnow
 from portal.models.sync import remote_search_text
-from portal.services import run_notes, runs
+from portal.services import collector, run_notes, runs
 from portal.services.bulk_insert import insert_missing, insert_rows
 from portal.services.leases import Lease
 from portal.services.sync.context import CachedRecord, Decision, LinkRow, SyncContext
@@ -238,7 +238,8 @@ def run_section(
     # after each page would cost a query per record.
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
-        _run_pages(run, client, sync, page_size, lease)
+        with collector.bulk_work():
+            _run_pages(run, client, sync, page_size, lease)
     finally:
         session.expire_on_commit = expire_on_commit
 
