@@ -56,3 +56,5 @@ def test_the_web_service_runs_the_gunicorn_command_the_load_test_measures():
     assert readme and started
     assert readme.group(1).split() == started.group(1).split()
     assert "--no-control-socket" in readme.group(1).split()
+    # Without it the kept-alive connections pile up on one worker: p95 pages 2-3x (README).
+    assert "--reuse-port" in readme.group(1).split()
