@@ -165,26 +165,50 @@ def console_page(
     state = state if state in STATES else ""
     words = search_words(search)
     if words:
-        rows = _rows_query(part, words)
-        query = sa.select(rows).where(*([rows.c.state == state] if state else []))
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    else:  # the counts tell already, without reading the section again
-        total = counts[state] if state else sum(counts.values())
-    pages, offset, limit = 1, 0, None
+        found, total, page, pages = _search_page(part, words, state, page, per_page)
+        return ConsolePage(_load(part, found, paired=True), total, page, pages, counts)
+    # The counts tell how many rows the filters keep, without reading the section again.
+    total = counts[state] if state else sum(counts.values())
+    pages, page, offset = _clamped(total, page, per_page)
+    found = _rows_in_order(part, state, counts, offset, per_page)
+    return ConsolePage(_load(part, found, paired=False), total, page, pages, counts)
+
+
+def _clamped(total: int, page: int, per_page: int | None) -> tuple[int, int, int]:
+    """(pages, the page within them, its offset) for ``total`` rows; one page of all rows
+    when ``per_page`` is None."""
     if per_page is None:
-        page = 1
-    else:
-        pages = max(1, -(-total // per_page))
-        page = min(max(page, 1), pages)
-        offset, limit = (page - 1) * per_page, per_page
-    if words:
-        query = query.order_by(
-            rows.c.side, rows.c.remote_order, rows.c.local_order, rows.c.local_id
-        )
-        found = db.session.execute(query.limit(limit).offset(offset)).all()
-    else:
-        found = _rows_in_order(part, state, counts, offset, limit)
-    return ConsolePage(_load(part, found, paired=bool(words)), total, page, pages, counts)
+        return 1, 1, 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    return pages, page, (page - 1) * per_page
+
+
+def _search_page(
+    part: ConsoleScope, words: list[str], state: str, page: int, per_page: int | None
+) -> tuple[list[sa.Row], int, int, int]:
+    """A page of the rows a search keeps, and their number counted in the same statement
+    (a window count): a search reads the section once, where a count first read it twice.
+    Only a page past the last one costs a second statement (the count, then the last page).
+    """
+    rows = _rows_query(part, words)
+    query = (
+        sa.select(rows, sa.func.count().over().label("found"))
+        .where(*([rows.c.state == state] if state else []))
+        .order_by(rows.c.side, rows.c.remote_order, rows.c.local_order, rows.c.local_id)
+    )
+    if per_page is None:
+        found = db.session.execute(query).all()
+        return found, len(found), 1, 1
+    page = max(page, 1)
+    found = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    if not found and page > 1:  # past the last page: the last one instead
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+        _pages, page, offset = _clamped(total, page, per_page)
+        found = db.session.execute(query.limit(per_page).offset(offset)).all()
+    total = found[0].found if found else 0
+    pages, page, _offset = _clamped(total, page, per_page)
+    return found, total, page, pages
 
 
 def _rows_in_order(

@@ -342,3 +342,46 @@ def test_a_page_walks_its_side_in_index_order_without_sorting_the_section(mixed_
         cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
         plan = [row[3] for row in cursor.fetchall()]
         assert not [step for step in plan if "TEMP B-TREE FOR ORDER BY" in step], plan
+
+
+@pytest.mark.parametrize(
+    ("state", "search"),
+    [("", "0"), ("linked", "0"), ("portal_only", "é")],  # Avantage's keys, accented names
+)
+def test_search_pages_add_up_and_each_reads_the_section_once(mixed_section, state, search):
+    """A search's pages of 4, one after the other, are the search read whole; each page
+    counts its rows in the statement that reads them (no count statement of its own); a page
+    past the last one shows the last."""
+    whole = console.console_page(
+        mixed_section, EMPLOYEES, state=state, search=search, per_page=None
+    )
+    assert whole.total == len(whole.rows) > 4
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    paged = []
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        for number in range(1, -(-whole.total // 4) + 1):
+            page = console.console_page(
+                mixed_section, EMPLOYEES, state=state, search=search, page=number, per_page=4
+            )
+            assert (page.total, page.pages, page.page) == (
+                whole.total,
+                -(-whole.total // 4),
+                number,
+            )
+            paged += page.rows
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert [_identity(row) for row in paged] == [_identity(row) for row in whole.rows]
+    assert not [s for s in statements if re.match(r"SELECT count\(\*\) AS count_1\b", s)]
+
+    past = console.console_page(
+        mixed_section, EMPLOYEES, state=state, search=search, page=99, per_page=4
+    )
+    assert past.page == past.pages and past.rows == whole.rows[4 * (past.pages - 1) :]
+    nothing = console.console_page(mixed_section, EMPLOYEES, search="zzz", page=3, per_page=4)
+    assert (nothing.total, nothing.pages, nothing.page, nothing.rows) == (0, 1, 1, [])
