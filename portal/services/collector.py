@@ -2,10 +2,12 @@
 
 Python's collector runs a young-generation pass every 700 new container objects (dicts,
 lists). A sync page makes several per record and keeps them until the page is written, so the
-passes kept walking the same live rows: about a sixth of a 10,000-person Employés sync
-(``bench/sync_employees.py``). Inside :func:`bulk_work` the first threshold is raised; the
-collector still runs, less often. The threshold is process-wide: the first job in and the last
-out decide, so jobs that overlap in one process (threads) leave the default behind them.
+passes kept walking the same live rows. Inside :func:`bulk_work` (a sync run, an export
+batch's creation and its sending) the first threshold is raised; the collector still runs,
+less often. Measured in same-process pairs: a 10,000-person Employés sync 12 % faster on
+SQLite, 4 % on PostgreSQL; a 20,000-line export 3 % and 9 %. The threshold is process-wide:
+the first job in and the last out decide, so jobs that overlap in one process (threads, the
+web's batch creation) leave the default behind them.
 """
 
 from __future__ import annotations

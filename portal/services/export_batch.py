@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from portal.errors import ConflictError, PortalError, ValidationError
 from portal.i18n import gettext as _
 from portal.models import ExportBatch, ExportLine, Integration, Timesheet, User, db
-from portal.services import audit
+from portal.services import audit, collector
 from portal.services.bulk_insert import insert_rows
 from portal.services.export import SENDABLE, plan
 from portal.services.export_data import Plan
@@ -59,6 +59,7 @@ def digest(result: Plan) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@collector.bulk_work()  # the plan and the rows of every line, built at once
 def create_batch(
     company_id: int,
     actor: User,

@@ -28,7 +28,7 @@ from portal.models import (
     db,
 )
 from portal.models.base import utcnow
-from portal.services import audit, export_messages, export_outcome, runs
+from portal.services import audit, collector, export_messages, export_outcome, runs
 from portal.services.leases import Lease, LeaseLostError
 
 #: Lines read per query and handed to one ADD_LINES call (the client splits further under
@@ -62,6 +62,7 @@ def remote_state(client: AvantageClient, batch: ExportBatch) -> BatchResult | No
         raise
 
 
+@collector.bulk_work()  # a chunk of lines read back and sent at a time, thousands of rows
 def send(batch: ExportBatch, client: AvantageClient, lease: Lease | None = None) -> None:
     """Bring the batch to its end in Avantage and record the outcome (commits as it goes).
 

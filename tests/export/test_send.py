@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 from datetime import timedelta
@@ -21,7 +22,14 @@ from portal.models import (
     TimesheetStatus,
     User,
 )
-from portal.services import export, export_batch, export_messages, timesheet_status
+from portal.services import (
+    collector,
+    export,
+    export_batch,
+    export_messages,
+    export_run,
+    timesheet_status,
+)
 from tests.fixtures.export_world import MONDAY, entries
 from tests.fixtures.queue import work
 
@@ -297,3 +305,25 @@ def test_only_validated_or_frozen_sheets_can_be_sent(world):
     draft = world.sheet(world.employees["1002"], status=TimesheetStatus.SUBMITTED)
     plan = export.plan(world.integration, [draft])
     assert [problem.fix for problem in plan.errors] == ["sheet"]
+
+
+def test_the_batch_is_made_and_sent_with_fewer_collections(world, rq, monkeypatch):
+    """Creating a batch and sending it run with the bulk threshold (services/collector.py);
+    the process's own is back afterwards."""
+    default, seen = gc.get_threshold(), {}
+    real_plan, real_add = export_batch.plan, export_run._add_lines
+
+    def planned(*args):
+        seen["plan"] = gc.get_threshold()[0]
+        return real_plan(*args)
+
+    def added(*args):
+        seen["send"] = gc.get_threshold()[0]
+        return real_add(*args)
+
+    monkeypatch.setattr(export_batch, "plan", planned)
+    monkeypatch.setattr(export_run, "_add_lines", added)
+    batch = _send(world, [world.sheet(world.employees["1002"])])
+    assert batch.status == BatchStatus.COMMITTED
+    assert seen == {"plan": collector.BULK_THRESHOLD, "send": collector.BULK_THRESHOLD}
+    assert gc.get_threshold() == default
