@@ -22,6 +22,7 @@ from portal.models import (
 from portal.models.company import name_sort_of
 from portal.services import (
     catalog,
+    employee_search,
     export_queries,
     integrations,
     link_choices,
@@ -137,7 +138,8 @@ def test_employee_pickers_and_the_timesheet_list_follow_the_order(
     work = make_work_data(admin.company)
     for person in reversed([admin, *crew]):
         make_timesheet(person, work)
-    assert [user.full_name for user in timesheets.employees(admin.company_id, admin)] == EXPECTED
+    pickers_first = employee_search.search_employees(admin.company_id, admin, "").people
+    assert [user.full_name for user in pickers_first] == EXPECTED
     sheets = timesheets.list_sheets(admin.company_id, admin, per_page=50).items
     assert [sheet.employee.full_name for sheet in sheets] == EXPECTED
 

@@ -95,16 +95,6 @@ def count_waiting(company_id: int, actor: User) -> int:
     )
 
 
-def employees(company_id: int, actor: User, *, active_only: bool = True) -> list[User]:
-    """Whose sheets the actor may open: everyone of the company for reviewers, else themself."""
-    if not is_reviewer(actor):
-        return [actor]
-    query = db.select(User).where(User.company_id == company_id)
-    if active_only:
-        query = query.where(User.active.is_(True))
-    return list(db.session.scalars(query.order_by(User.name_sort, User.id)))
-
-
 def filter_projects(company_id: int) -> list[Project]:
     """Every project of the company, closed ones too: old sheets are filtered on them."""
     return list(
