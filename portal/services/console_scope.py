@@ -37,10 +37,16 @@ class ConsoleScope:
         return conditions
 
     def unlinked(self, local: Any) -> sa.ColumnElement:
-        return ~sa.exists().where(
-            RecordLink.integration_id == self.integration.id,
-            RecordLink.entity == self.section,
-            RecordLink.local_id == local.id,
+        """``local`` has no link. NOT IN over the section's linked ids, not a correlated NOT
+        EXISTS: PostgreSQL hashes the list once and tests it before the costlier "is it
+        suggested?" lookup, which it ran for every record of the section otherwise (the
+        state counts at 20,000 people: 100 → 65 ms)."""
+        return local.id.not_in(
+            sa.select(RecordLink.local_id).where(
+                RecordLink.integration_id == self.integration.id,
+                RecordLink.entity == self.section,
+                RecordLink.local_id.is_not(None),  # a NULL in a NOT IN list keeps no row
+            )
         )
 
     def records(self) -> list[sa.ColumnElement]:

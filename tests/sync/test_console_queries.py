@@ -385,3 +385,28 @@ def test_search_pages_add_up_and_each_reads_the_section_once(mixed_section, stat
     assert past.page == past.pages and past.rows == whole.rows[4 * (past.pages - 1) :]
     nothing = console.console_page(mixed_section, EMPLOYEES, search="zzz", page=3, per_page=4)
     assert (nothing.total, nothing.pages, nothing.page, nothing.rows) == (0, 1, 1, [])
+
+
+def test_a_record_unlinked_by_hand_leaves_the_portal_side_listed(integration, make_user):
+    """A link whose portal side was taken back by hand keeps a NULL id: the portal records
+    are still told linked or not (a NULL among the linked ids would make none unlinked)."""
+    linked = make_user("employee", employee_number="1")
+    alone = make_user("employee", employee_number="2", last_name="Seul")
+    _remote(integration, EMPLOYEES, "1")
+    _link(integration, EMPLOYEES, "1", linked)
+    _remote(integration, EMPLOYEES, "9")
+    db.session.add(
+        RecordLink(
+            company_id=integration.company_id,
+            integration_id=integration.id,
+            entity=EMPLOYEES,
+            remote_key="9",
+            local_id=None,
+            method=LinkMethod.MANUAL,
+        )
+    )
+    db.session.commit()
+    page = console.console_page(integration, EMPLOYEES, per_page=None)
+    portal_only = [row.local for row in page.rows if row.state == "portal_only"]
+    assert alone in portal_only and linked not in portal_only
+    assert page.counts["portal_only"] == len(portal_only)
