@@ -57,7 +57,7 @@ def _link(integration, section, key, local, method=LinkMethod.NUMBER):
             integration_id=integration.id,
             entity=section,
             remote_key=key,
-            local_id=local.id,
+            local_id=local.id if local is not None else None,  # None: unlinked by hand
             method=method,
         )
     )
@@ -395,16 +395,7 @@ def test_a_record_unlinked_by_hand_leaves_the_portal_side_listed(integration, ma
     _remote(integration, EMPLOYEES, "1")
     _link(integration, EMPLOYEES, "1", linked)
     _remote(integration, EMPLOYEES, "9")
-    db.session.add(
-        RecordLink(
-            company_id=integration.company_id,
-            integration_id=integration.id,
-            entity=EMPLOYEES,
-            remote_key="9",
-            local_id=None,
-            method=LinkMethod.MANUAL,
-        )
-    )
+    _link(integration, EMPLOYEES, "9", None, LinkMethod.MANUAL)
     db.session.commit()
     page = console.console_page(integration, EMPLOYEES, per_page=None)
     portal_only = [row.local for row in page.rows if row.state == "portal_only"]
