@@ -34,8 +34,10 @@
 //    and role=alert without making every page hold an empty "alert"), there from the start. A success toast goes away after a few seconds (not while it is hovered or
 //    focused); an error toast stays until closed with its button or Escape.
 //
-// 4. Pickers — "data-picker-search": the search field beside a select that the server narrows is
-//    shown (it needs htmx) and its typing never submits the surrounding filter form.
+// 4. Pickers — "data-picker-search": the search field beside a select that the server narrows.
+//    A console row's field, hidden without htmx, is shown; an employee picker's is always there
+//    (without JavaScript its form sends it). Typing never submits the surrounding form, and
+//    Enter goes to the narrowed select.
 (function () {
   "use strict";
 
@@ -251,7 +253,7 @@
     if (event.detail.xhr.status === 401) event.detail.shouldSwap = false;
   });
 
-  // ---- 4. Employee pickers -----------------------------------------------------------------
+  // ---- 4. Pickers --------------------------------------------------------------------------
 
   document.addEventListener("htmx:load", function (event) {
     const root = event.detail.elt;
