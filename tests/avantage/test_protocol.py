@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import itertools
@@ -17,6 +18,7 @@ from portal.avantage.cipher import (
     SERVER_TO_CLIENT,
     FrameCipher,
     PlainCodec,
+    decrypt_line,
     derive_key,
     encrypt_line,
     sealed_line_length,
@@ -274,3 +276,15 @@ def test_encrypted_frames_round_trip_in_order(
         assert line.count(b"\n") == 1
         assert server.unseal(line[:-1]) == frame
         assert client.unseal(server.seal(frame)[:-1]) == frame
+
+
+@settings(max_examples=500)
+@given(st.binary(max_size=40) | st.text(alphabet="AZaz09+/= \n-_$", max_size=40).map(str.encode))
+def test_a_line_that_is_not_strict_base64_is_refused_before_decryption(line: bytes) -> None:
+    """The fast base64 decoder refuses at least what the standard library's strict mode
+    refuses (padding in the middle, stray characters, a missing quad's end)."""
+    try:
+        binascii.a2b_base64(line, strict_mode=True)
+    except binascii.Error:
+        with pytest.raises(DecryptError, match="not base64"):
+            decrypt_line(bytes(32), line, b"S>C")
