@@ -23,6 +23,11 @@ def parse_id(value) -> int | None:
     return int(text)
 
 
+def positive(value: int | None) -> int | None:
+    """A parsed id that can name a row: None for '' and for what ``parse_id`` refused."""
+    return value if value is not None and value > 0 else None
+
+
 def enum_coerce(enum_cls: type[enum.Enum]) -> Callable:
     """A select ``coerce`` giving the member for a known value and None for anything else."""
 

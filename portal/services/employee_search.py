@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from portal.errors import NotFoundError, PermissionDeniedError
 from portal.i18n import gettext as _
 from portal.models import User, db
-from portal.models.base import MAX_ID
+from portal.models.base import get_in_company
 from portal.services.timesheets import is_reviewer
 from portal.services.users import get_user, matching_words, search_words
 
@@ -81,18 +81,11 @@ def settle(
     """Whose week a search typed without JavaScript opens: the chosen person if the search
     finds them, else its only match. Returns (their id or None, how many match, up to 2)."""
     _check_reviewer(actor)
-    if (
-        chosen_id is not None
-        and 0 < chosen_id <= MAX_ID
-        and db.session.scalar(
-            db.select(User.id).where(
-                User.company_id == company_id,
-                User.id == chosen_id,
-                matching_words(search_words(text)),
-            )
-        )
+    chosen = get_in_company(User, company_id, chosen_id)
+    if chosen is not None and db.session.scalar(
+        db.select(User.id).where(User.id == chosen.id, matching_words(search_words(text)))
     ):
-        return chosen_id, 1
+        return chosen.id, 1
     ids, more = _matching_ids(company_id, text, active_only=True, limit=1)
     return (ids[0] if ids and not more else None), len(ids) + more
 

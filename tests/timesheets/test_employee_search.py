@@ -176,6 +176,9 @@ def test_without_javascript_the_filters_search_narrows_their_picker(client, auth
     assert listed == ["Tous les employés", "Tremblay, Josée (0042)", "Tremblay, Josée (0107)"]
     assert line == "2 employés trouvés."
     assert 'name="recherche" value="josée tremblay"' in page
+    # The field is there without JavaScript, and belongs to the filters' form.
+    field = re.search(r'<input type="search" id="employe-search"[^>]*>', page)[0]
+    assert " hidden" not in field and "form=" not in field
     nobody = client.get("/feuilles-de-temps/", query_string={"recherche": "zz"}).text
     assert picker(nobody, "employe") == (
         ["Tous les employés"],

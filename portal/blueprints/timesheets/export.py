@@ -12,10 +12,10 @@ from wtforms import DateField, Form, SelectChoice
 
 from portal import jobs
 from portal.blueprints.access import timesheet_permission_required
-from portal.blueprints.forms import parse_id
+from portal.blueprints.forms import parse_id, positive
 from portal.blueprints.rendering import fragment_with_toast, page_or_fragment
 from portal.blueprints.timesheets import bp, forms
-from portal.blueprints.timesheets.sheets import positive, status_of
+from portal.blueprints.timesheets.sheets import status_of
 from portal.errors import PortalError
 from portal.extensions import db, htmx
 from portal.i18n import gettext as _

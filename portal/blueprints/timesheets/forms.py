@@ -17,7 +17,7 @@ from wtforms import (
 )
 
 from portal import formatting
-from portal.blueprints.forms import parse_id
+from portal.blueprints.forms import parse_id, positive
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import (
@@ -274,13 +274,12 @@ def _people(company_id: int, actor: User, form, *, active_only: bool, placeholde
     screenful before a search), the chosen person kept; the picker's status line reads
     ``form.employee_matches``."""
     field = form.employee_id
-    chosen = field.data if isinstance(field.data, int) and field.data > 0 else None
     matches = employee_search.picker_matches(
         company_id,
         actor,
         form.employee_search.data or "",
         active_only=active_only,
-        chosen_id=chosen,
+        chosen_id=positive(field.data),
     )
     people = [matches.kept, *matches.people] if matches.kept else matches.people
     field.choices = _options(people, placeholder, employee_search.employee_label)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from portal.blueprints.forms import positive
 from portal.blueprints.rendering import page_or_fragment
 from portal.blueprints.timesheets import bp, context, forms
 from portal.i18n import gettext as _
@@ -18,10 +19,6 @@ MAX_PAGE = 10_000
 
 def status_of(value: str | None) -> TimesheetStatus | None:
     return TimesheetStatus(value) if value in TimesheetStatus._value2member_map_ else None
-
-
-def positive(value: int | None) -> int | None:
-    return value if value is not None and value > 0 else None
 
 
 @bp.get("/")
